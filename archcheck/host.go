@@ -76,8 +76,6 @@ func Target(goos, goarch string) *Host {
 		h.Runners = []Runner{{Arch: "amd64", Name: "rosetta", Translate: true}}
 	case "windows/arm64":
 		h.Runners = []Runner{{Arch: "amd64", Name: "prism"}, {Arch: "386", Name: "prism"}}
-	case "windows/amd64":
-		h.Runners = []Runner{{Arch: "386", Name: "wow64"}}
 	}
 	return h
 }
