@@ -1,0 +1,15 @@
+//go:build !linux && !darwin
+
+package archcheck
+
+import "os"
+
+// detectHost on systems without a dedicated probe reports what the Go
+// runtime knows.
+func detectHost() *Host {
+	h := runtimeHost()
+	h.PageSize = os.Getpagesize()
+	h.addEvidence("arch", h.Arch, "runtime.GOARCH")
+	h.addEvidence("hardware_arch", h.HardwareArch, "assumed equal to runtime.GOARCH: no probe for "+h.OS)
+	return h
+}
