@@ -129,7 +129,7 @@ func (r rootFS) resolve(p string) (string, error) {
 	if !path.IsAbs(p) {
 		return "", &fs.PathError{Op: "resolve", Path: p, Err: fs.ErrInvalid}
 	}
-	done := "/"              // resolved prefix
+	done := "/"               // resolved prefix
 	todo := path.Clean(p)[1:] // components still to walk
 	links := 0
 	for todo != "" {
