@@ -130,7 +130,7 @@ type discovery struct {
 }
 
 func newDiscovery(opts DiscoverOptions) (*discovery, error) {
-	d := &discovery{fsys: rootFS{dir: opts.Root}, host: opts.Host, opts: opts}
+	d := &discovery{fsys: newRootFS(opts.Root), host: opts.Host, opts: opts}
 	if d.host == nil {
 		d.host = archcheck.Target(runtime.GOOS, runtime.GOARCH)
 	}

@@ -1,9 +1,7 @@
 package toolchain
 
 import (
-	"debug/buildinfo"
 	"fmt"
-	"io"
 	"path"
 	"slices"
 	"strings"
@@ -142,20 +140,8 @@ func readExecutable(fsys rootFS, name string) (exeInfo, error) {
 	// A universal go binary is not something Go releases ship, but a
 	// repackager could make one: report every slice, "amd64+arm64".
 	info.goarch = strings.Join(archs, "+")
-	info.version = goVersion(f)
+	info.version = goVersion(f, h)
 	return info, nil
-}
-
-// goVersion returns the Go version in r's build information, or "".
-//
-// TODO(lead): switch to archcheck's GoInfo once it lands; until then this
-// is debug/buildinfo, which reads only the first slice of a universal file.
-func goVersion(r io.ReaderAt) string {
-	bi, err := guard("debug/buildinfo", func() (*buildinfo.BuildInfo, error) { return buildinfo.Read(r) })
-	if err != nil {
-		return ""
-	}
-	return bi.GoVersion
 }
 
 // A parserPanicError reports that a standard library parser panicked on
