@@ -1,9 +1,9 @@
 package toolchain
 
 import (
+	"debug/buildinfo"
 	"errors"
 	"io"
-	"debug/buildinfo"
 	"os"
 	"path/filepath"
 	"testing"
