@@ -108,6 +108,18 @@ func (c *findingContext) checkPlatform(inst *Install) {
 	if _, ok := runnerFor(h, archs); ok && inst.GOOS == h.OS {
 		return // emulated, but the host's own runner handles it (Prism, WoW64)
 	}
+	if inst.Source == SourceGoToolchain {
+		// The go command only ever switches to the toolchain module of
+		// its own GOHOSTOS-GOHOSTARCH; others in the module cache were
+		// fetched as plain modules (go mod download) and never run.
+		inst.addFinding(Finding{
+			Severity: SeverityInfo,
+			Code:     "foreign-toolchain",
+			Message:  fmt.Sprintf("a %s/%s toolchain module in the module cache: the go command never runs it on this %s/%s machine", inst.GOOS, inst.GOARCH, h.OS, hw),
+			Fix:      "nothing to do; go clean -modcache removes it with the rest of the cache",
+		})
+		return
+	}
 	inst.addFinding(Finding{
 		Severity: activeSeverity(inst),
 		Code:     "foreign-toolchain",
