@@ -8,6 +8,7 @@ import (
 	"path"
 	"path/filepath"
 	"strings"
+	"syscall"
 )
 
 // A rootFS reads the filesystem as seen from inside a root directory, the
@@ -158,10 +159,7 @@ func (r rootFS) readDirNames(p string) ([]string, error) {
 	return names, nil
 }
 
-func isNotDir(err error) bool {
-	var pe *fs.PathError
-	return errors.As(err, &pe) && strings.Contains(pe.Err.Error(), "not a directory")
-}
+func isNotDir(err error) bool { return errors.Is(err, syscall.ENOTDIR) }
 
 // maxLinks bounds how many symbolic links resolve follows, as the kernel
 // does (Linux MAXSYMLINKS is 40; macOS MAXSYMLINKS is 32).
