@@ -424,6 +424,10 @@ func TestDiscoverFindings(t *testing.T) {
 				t.Fatal(err)
 			}
 		}, want: []string{"warning:edited-go-env"}, detail: "GOFLAGS=-mod=mod added; GOTOOLCHAIN changed to local"},
+		{name: "GOTOOLCHAIN names another release", env: []string{"GOTOOLCHAIN=go1.99.0"},
+			want: []string{"info:gotoolchain-switch"}, detail: "GOTOOLCHAIN=go1.99.0"},
+		{name: "GOTOOLCHAIN minimum already met", env: []string{"GOTOOLCHAIN=go1.21.0+auto"}, want: nil},
+		{name: "GOTOOLCHAIN local", env: []string{"GOTOOLCHAIN=local"}, want: nil},
 		{name: "missing go.env", setup: func(t *testing.T, root string) {
 			os.Remove(filepath.Join(root, sdk, "go.env"))
 		}, want: []string{"warning:missing-go-env"}},

@@ -35,6 +35,8 @@
 //   - edited-go-env, missing-go-env: a go.env that differs from the one
 //     every release since Go 1.21 ships;
 //   - incomplete-download: a golang.org/dl tree without its marker;
+//   - gotoolchain-switch: GOTOOLCHAIN makes the active go run another
+//     release;
 //   - no-go-command: a tree whose bin/go cannot be read.
 //
 // Findings depend on the host: pass [DiscoverOptions].Host to ask about

@@ -66,6 +66,7 @@ func (c *findingContext) check(inst *Install) {
 	c.checkGOBIN(inst)
 	c.checkGoEnv(inst)
 	c.checkDownload(inst)
+	c.checkToolchainSwitch(inst)
 	slices.SortStableFunc(inst.Findings, func(a, b Finding) int {
 		return severityRank[a.Severity] - severityRank[b.Severity]
 	})
@@ -281,6 +282,39 @@ func (c *findingContext) checkDownload(inst *Install) {
 		Code:     "incomplete-download",
 		Message:  fmt.Sprintf("%s has no %s marker: the download or unpacking did not finish, and the %s command refuses to run it", inst.Root, unpackedOkay, name),
 		Fix:      fmt.Sprintf("remove %s and run %s download again", inst.Root, name),
+	})
+}
+
+// checkToolchainSwitch reports, on the active install, a GOTOOLCHAIN
+// that names a release: the go command then runs that release instead of
+// itself (GOTOOLCHAIN=<name> always, <name>+auto and <name>+path as the
+// minimum), from the module cache after downloading it on first use
+// (cmd/go/internal/toolchain; go.dev/doc/toolchain). The setting comes
+// from the environment, the user's go/env file, or the tree's go.env, in
+// that order.
+func (c *findingContext) checkToolchainSwitch(inst *Install) {
+	if !inst.Active || inst.Version == "" {
+		return
+	}
+	gt := c.d.env.get("GOTOOLCHAIN")
+	from := "GOTOOLCHAIN"
+	if gt == "" {
+		if b, err := c.d.fsys.readSmall(path.Join(inst.Root, "go.env")); err == nil {
+			gt, from = parseEnvFile(b)["GOTOOLCHAIN"], "GOTOOLCHAIN in go.env"
+		}
+	}
+	name, _, _ := strings.Cut(gt, "+")
+	if !strings.HasPrefix(name, "go1") || version.Compare(name, goVersionField(inst.Version)) == 0 || !version.IsValid(name) {
+		return // local, auto, path, or this very release
+	}
+	if strings.Contains(gt, "+") && version.Compare(name, goVersionField(inst.Version)) < 0 {
+		return // a minimum this release already meets
+	}
+	inst.addFinding(Finding{
+		Severity: SeverityInfo,
+		Code:     "gotoolchain-switch",
+		Message:  fmt.Sprintf("%s=%s: this go hands every command over to %s, downloaded into the module cache on first use", from, gt, name),
+		Fix:      "to use this install's own " + inst.Version + ", unset GOTOOLCHAIN (go env -u GOTOOLCHAIN, and remove it from the environment)",
 	})
 }
 
