@@ -159,6 +159,12 @@ func assessSlice(format Format, s *Slice, h *Host) (Verdict, []string) {
 		return Incompatible, []string{fmt.Sprintf("%s file: %s does not load this format", formatTitle(format), h.OS)}
 	}
 	v, reasons := archVerdict(s, h)
+	if v != Incompatible {
+		for _, r := range checkRequirements(format, s, h, v) {
+			v = min(v, r.max)
+			reasons = append(reasons, r.reason)
+		}
+	}
 	if s.Type == TypeSharedLibrary || s.Type == TypeBundle {
 		reasons = append(reasons, fmt.Sprintf("a %s: it runs inside a %s process that loads it", s.Type, s.Arch))
 	}
@@ -193,6 +199,12 @@ func archVerdict(s *Slice, h *Host) (Verdict, []string) {
 		return Native, []string{fmt.Sprintf("%s code runs natively on %s in %s", s.CPU, platform, compatMode(hw, s.Arch))}
 	}
 	r, ok := h.runnerFor(s.Arch)
+	switch {
+	case !ok && h.OS == "darwin" && hw == "arm64" && s.Arch == "amd64":
+		return Incompatible, []string{fmt.Sprintf("%s code needs Rosetta 2, which is not installed on this Mac (softwareupdate --install-rosetta)", s.CPU)}
+	case h.OS == "darwin" && (s.Arch == "386" || s.Arch == "ppc"):
+		return Incompatible, []string{fmt.Sprintf("%s code: macOS has run no 32-bit or PowerPC code since 10.15", s.CPU)}
+	}
 	if !ok {
 		return Incompatible, []string{fmt.Sprintf("%s code cannot run on %s: no translator or emulator for %s is available", s.CPU, platform, s.Arch)}
 	}
