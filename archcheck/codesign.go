@@ -139,11 +139,17 @@ type CodeSignature struct {
 	BadPages        []int `json:"bad_pages,omitempty"`
 	BadSpecialSlots []int `json:"bad_special_slots,omitempty"`
 
-	// Valid reports that the CodeDirectory is one the kernel accepts and
-	// every code page and embedded special blob matches its hash. It
-	// does not check the CMS signature's cryptography or certificate
-	// chain.
+	// Valid reports that the CodeDirectory is one the kernel accepts,
+	// every code page and embedded special blob matches its hash, and,
+	// for a certificate signature, SignatureVerified. The certificate
+	// chain, its expiry and revocation, and notarization are not checked.
 	Valid bool `json:"valid"`
+
+	// SignatureVerified reports, for a certificate signature, that the
+	// CMS signature's messageDigest is the hash of the CodeDirectory and
+	// that the signing certificate's key verifies it: the CodeDirectory
+	// was not rewritten after signing. Always false for ad-hoc code.
+	SignatureVerified bool `json:"signature_verified"`
 
 	// CDHash is the hash of the CodeDirectory, in hex and cut to 20 bytes
 	// as codesign -dvvv prints it.
@@ -185,7 +191,7 @@ func readCodeSignature(r io.ReaderAt, base int64, dataOff, dataSize uint32) (*Co
 		return nil, err
 	}
 
-	var best *codeDirectory
+	var best, primary *codeDirectory
 	for _, b := range blobs {
 		if b.slot != csSlotCodeDirectory &&
 			(b.slot < csSlotAlternateDirectories || b.slot >= csSlotAlternateDirectories+csSlotAlternateMax) {
@@ -198,9 +204,12 @@ func readCodeSignature(r io.ReaderAt, base int64, dataOff, dataSize uint32) (*Co
 		if best == nil || hashRank(cd.hashType) > hashRank(best.hashType) {
 			best = cd
 		}
+		if b.slot == csSlotCodeDirectory {
+			primary = cd
+		}
 	}
-	if best == nil {
-		return nil, formatErr(sigOff, nil, "code signature has no CodeDirectory")
+	if primary == nil {
+		return nil, formatErr(sigOff, nil, "code signature has no CodeDirectory in slot 0")
 	}
 	cd := best
 
@@ -225,10 +234,14 @@ func readCodeSignature(r io.ReaderAt, base int64, dataOff, dataSize uint32) (*Co
 			cms = b.data[blobHeaderSize:]
 		}
 	}
+	cmsOK := true
 	switch {
 	case len(cms) > 0:
 		cs.Kind = SignatureCertificate
-		cs.Signer = cmsSigner(cms)
+		// The CMS signs the slot-0 CodeDirectory; alternates are bound
+		// to it by Apple's hash-agility attributes, not checked here.
+		res := cmsCheck(cms, primary.data)
+		cs.Signer, cs.SignatureVerified, cmsOK = res.signer, res.verified, res.verified
 	case cd.flags&csAdHoc != 0:
 		cs.Kind = SignatureAdHoc
 	default:
@@ -245,7 +258,7 @@ func readCodeSignature(r io.ReaderAt, base int64, dataOff, dataSize uint32) (*Co
 	}
 	cs.BadSpecialSlots = verifySpecialSlots(cd, blobs)
 	cs.Valid = len(cs.BadPages) == 0 && len(cs.BadSpecialSlots) == 0 &&
-		cs.Kind != SignatureUnknown &&
+		cs.Kind != SignatureUnknown && cmsOK &&
 		cd.pageShift >= csPageShiftMin && cd.pageShift <= csPageShiftMax
 	return cs, nil
 }

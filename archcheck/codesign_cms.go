@@ -2,6 +2,8 @@ package archcheck
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"crypto/sha512"
 	"crypto/x509"
 	"errors"
 	"math/big"
@@ -18,17 +20,27 @@ import (
 // 5.1), as DER contents octets.
 var oidSignedData = []byte{0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x02}
 
+// More object identifiers, as DER contents octets: messageDigest
+// 1.2.840.113549.1.9.4 (RFC 5652 section 11.2), SHA-256
+// 2.16.840.1.101.3.4.2.1 and SHA-384 2.16.840.1.101.3.4.2.2 (RFC 5754).
+var (
+	oidMessageDigest = []byte{0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09, 0x04}
+	oidSHA256        = []byte{0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01}
+	oidSHA384        = []byte{0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x02}
+)
+
 // BER identifier octets used below (X.690 section 8.1.2): universal
 // INTEGER, OID, SEQUENCE and SET (constructed), and the context-specific
 // tags of SignedData and SignerIdentifier.
 const (
-	berInteger    = 0x02
-	berOID        = 0x06
-	berSequence   = 0x30
-	berSet        = 0x31
-	berContext0   = 0xa0 // [0], constructed: ContentInfo content, SignedData certificates
-	berContext0Pr = 0x80 // [0], primitive: SignerIdentifier subjectKeyIdentifier
-	berMaxDepth   = 32   // nesting allowed while skipping indefinite-length elements
+	berInteger     = 0x02
+	berOctetString = 0x04
+	berOID         = 0x06
+	berSequence    = 0x30
+	berSet         = 0x31
+	berContext0    = 0xa0 // [0], constructed: ContentInfo content, SignedData certificates
+	berContext0Pr  = 0x80 // [0], primitive: SignerIdentifier subjectKeyIdentifier
+	berMaxDepth    = 32   // nesting allowed while skipping indefinite-length elements
 )
 
 var errBER = errors.New("malformed BER")
@@ -115,24 +127,34 @@ func berChildren(content []byte) []berElement {
 	return out
 }
 
-// cmsSigner returns the common name of the certificate that signed the
-// CMS SignedData in cms, or "" if it cannot be found. The signer is the
-// certificate named by the first SignerInfo's issuer and serial number (or
-// subject key identifier); failing that, the one certificate that issued
-// none of the others.
-func cmsSigner(cms []byte) string {
+// A cmsResult is what cmsCheck found in a CMS signature.
+type cmsResult struct {
+	signer string // common name of the signing certificate; "" when not found
+	// verified reports that the signed attributes' messageDigest is the
+	// hash of the CodeDirectory and that the signing certificate's key
+	// verifies the signature over those attributes.
+	verified bool
+}
+
+// cmsCheck reads the CMS SignedData in cms, which signs the
+// CodeDirectory cd0 (the one in slot 0) as detached content. The signer is
+// the certificate named by the first SignerInfo's issuer and serial number
+// (or subject key identifier); failing that, the one certificate that
+// issued none of the others. It checks no certificate chain: a
+// self-made certificate verifies as well as Apple's.
+func cmsCheck(cms, cd0 []byte) cmsResult {
 	ci, _, err := berNext(cms, 0)
 	if err != nil || ci.tag != berSequence {
-		return ""
+		return cmsResult{}
 	}
 	parts := berChildren(ci.content)
 	if len(parts) < 2 || parts[0].tag != berOID || !bytes.Equal(parts[0].content, oidSignedData) ||
 		parts[1].tag != berContext0 {
-		return ""
+		return cmsResult{}
 	}
 	sd := berChildren(parts[1].content)
 	if len(sd) != 1 || sd[0].tag != berSequence {
-		return ""
+		return cmsResult{}
 	}
 	var certs []*x509.Certificate
 	var signerInfos []berElement
@@ -148,31 +170,87 @@ func cmsSigner(cms []byte) string {
 			signerInfos = berChildren(e.content)
 		}
 	}
-	if leaf := signerCert(certs, signerInfos); leaf != nil {
-		return leaf.Subject.CommonName
+	var si []berElement
+	if len(signerInfos) > 0 && signerInfos[0].tag == berSequence {
+		si = berChildren(signerInfos[0].content)
 	}
-	return ""
+	leaf := signerCert(certs, si)
+	if leaf == nil {
+		return cmsResult{}
+	}
+	return cmsResult{signer: leaf.Subject.CommonName, verified: verifySignerInfo(leaf, si, cd0)}
+}
+
+// verifySignerInfo checks the SignerInfo fields si (RFC 5652 section
+// 5.3: version, sid, digestAlgorithm, [0] signedAttrs, signatureAlgorithm,
+// signature, ...) against the detached content and the leaf's key.
+func verifySignerInfo(leaf *x509.Certificate, si []berElement, content []byte) bool {
+	if len(si) < 6 || si[2].tag != berSequence || si[3].tag != berContext0 || si[5].tag != berOctetString {
+		return false
+	}
+	alg := berChildren(si[2].content)
+	if len(alg) == 0 || alg[0].tag != berOID {
+		return false
+	}
+	var digest []byte
+	var sigAlg x509.SignatureAlgorithm
+	rsa := leaf.PublicKeyAlgorithm == x509.RSA
+	switch {
+	case bytes.Equal(alg[0].content, oidSHA256):
+		d := sha256.Sum256(content)
+		digest, sigAlg = d[:], x509.ECDSAWithSHA256
+		if rsa {
+			sigAlg = x509.SHA256WithRSA
+		}
+	case bytes.Equal(alg[0].content, oidSHA384):
+		d := sha512.Sum384(content)
+		digest, sigAlg = d[:], x509.ECDSAWithSHA384
+		if rsa {
+			sigAlg = x509.SHA384WithRSA
+		}
+	default:
+		return false // SHA-1 signatures are refused by crypto/x509, and long obsolete here
+	}
+	found := false
+	for _, attr := range berChildren(si[3].content) {
+		a := berChildren(attr.content)
+		if len(a) != 2 || a[0].tag != berOID || !bytes.Equal(a[0].content, oidMessageDigest) {
+			continue
+		}
+		v := berChildren(a[1].content)
+		if len(v) != 1 || v[0].tag != berOctetString || !bytes.Equal(v[0].content, digest) {
+			return false
+		}
+		found = true
+	}
+	// The signature covers the DER encoding of the attributes with the
+	// [0] IMPLICIT tag replaced by SET's (RFC 5652 section 5.4); a
+	// definite-length encoding is that DER already.
+	attrs := si[3].full
+	if !found || len(attrs) < 2 || attrs[1] == 0x80 {
+		return false
+	}
+	signed := append([]byte{berSet}, attrs[1:]...)
+	return leaf.CheckSignature(sigAlg, signed, si[5].content) == nil
 }
 
 // signerCert picks the signing certificate, as cmsSigner describes.
-func signerCert(certs []*x509.Certificate, signerInfos []berElement) *x509.Certificate {
-	if len(signerInfos) > 0 && signerInfos[0].tag == berSequence {
-		if f := berChildren(signerInfos[0].content); len(f) >= 2 {
-			switch sid := f[1]; sid.tag {
-			case berSequence: // IssuerAndSerialNumber
-				if is := berChildren(sid.content); len(is) == 2 && is[1].tag == berInteger {
-					serial := new(big.Int).SetBytes(is[1].content)
-					for _, c := range certs {
-						if bytes.Equal(c.RawIssuer, is[0].full) && c.SerialNumber.Cmp(serial) == 0 {
-							return c
-						}
-					}
-				}
-			case berContext0Pr: // subjectKeyIdentifier
+func signerCert(certs []*x509.Certificate, si []berElement) *x509.Certificate {
+	if len(si) >= 2 {
+		switch sid := si[1]; sid.tag {
+		case berSequence: // IssuerAndSerialNumber
+			if is := berChildren(sid.content); len(is) == 2 && is[1].tag == berInteger {
+				serial := new(big.Int).SetBytes(is[1].content)
 				for _, c := range certs {
-					if len(c.SubjectKeyId) > 0 && bytes.Equal(c.SubjectKeyId, sid.content) {
+					if bytes.Equal(c.RawIssuer, is[0].full) && c.SerialNumber.Cmp(serial) == 0 {
 						return c
 					}
+				}
+			}
+		case berContext0Pr: // subjectKeyIdentifier
+			for _, c := range certs {
+				if len(c.SubjectKeyId) > 0 && bytes.Equal(c.SubjectKeyId, sid.content) {
+					return c
 				}
 			}
 		}

@@ -27,7 +27,7 @@ const lcCodeSignature = 0x1d
 
 // codeSigCmd returns the dataoff and datasize of the LC_CODE_SIGNATURE of
 // the thin Mach-O file name; ok is false when it has none.
-func codeSigCmd(t *testing.T, name string) (dataOff, dataSize uint32, ok bool) {
+func codeSigCmd(t testing.TB, name string) (dataOff, dataSize uint32, ok bool) {
 	t.Helper()
 	f, err := macho.Open(name)
 	if err != nil {
@@ -261,6 +261,22 @@ func TestCodeSignatureOfficial(t *testing.T) {
 				if !strings.HasSuffix(cs.Signer, "("+cs.TeamID+")") {
 					t.Errorf("%s: signer %q does not name team %q", rel, cs.Signer, cs.TeamID)
 				}
+				if !cs.SignatureVerified {
+					t.Errorf("%s: SignatureVerified = false", rel)
+				}
+				data, err := os.ReadFile(name)
+				if err != nil {
+					t.Fatal(err)
+				}
+				off, size, _ := codeSigCmd(t, name)
+				blobs, _ := sigBlobs(t, data[off:off+size])
+				verified, agility := opensslCMS(t, blobs[0x10000][8:], blobs[0])
+				if !verified {
+					t.Errorf("%s: openssl cms -verify fails on the CMS signature of the CodeDirectory", rel)
+				}
+				if !strings.HasPrefix(agility, cs.CDHash) {
+					t.Errorf("%s: CDHash %s, but the CMS hash-agility attribute records %s", rel, cs.CDHash, agility)
+				}
 				if !cs.Runtime {
 					t.Errorf("%s: no hardened runtime (CS_RUNTIME); notarized Developer ID code has it", rel)
 				}
@@ -293,22 +309,40 @@ func TestCodeSignatureOfficialTampered(t *testing.T) {
 	}
 	textOff := sectionOffset(t, name, "__text")
 	tests := []struct {
-		name        string
-		off         int64
-		wantPages   []int
-		wantSpecial []int
+		name         string
+		file         func(t *testing.T) string
+		wantPages    []int
+		wantSpecial  []int
+		wantVerified bool // the CMS still signs the CodeDirectory
 	}{
-		{name: "text", off: textOff, wantPages: []int{int(textOff / 4096)}},
-		{name: "requirements", off: reqOff + 12, wantSpecial: []int{2}},
+		{
+			name:         "text",
+			file:         func(t *testing.T) string { return flipByte(t, name, textOff) },
+			wantPages:    []int{int(textOff / 4096)},
+			wantVerified: true,
+		},
+		{
+			name:         "requirements",
+			file:         func(t *testing.T) string { return flipByte(t, name, reqOff+12) },
+			wantSpecial:  []int{2},
+			wantVerified: true,
+		},
+		{
+			// The page hash is fixed up, so every hash matches; only the
+			// CMS signature, which covers the CodeDirectory, catches it.
+			name: "rehashed text",
+			file: func(t *testing.T) string { return rehashPage(t, name, textOff) },
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := readCodeSignatureFile(t, flipByte(t, name, tt.off))
+			file := tt.file(t)
+			got, err := readCodeSignatureFile(t, file)
 			if err != nil {
 				t.Fatal(err)
 			}
 			if got.Valid {
-				t.Errorf("Valid = true after changing the byte at %#x", tt.off)
+				t.Errorf("Valid = true for an edited file")
 			}
 			if diff := cmp.Diff(tt.wantPages, got.BadPages, cmpopts.EquateEmpty()); diff != "" {
 				t.Errorf("BadPages (-want +got):\n%s", diff)
@@ -316,7 +350,39 @@ func TestCodeSignatureOfficialTampered(t *testing.T) {
 			if diff := cmp.Diff(tt.wantSpecial, got.BadSpecialSlots, cmpopts.EquateEmpty()); diff != "" {
 				t.Errorf("BadSpecialSlots (-want +got):\n%s", diff)
 			}
+			if got.SignatureVerified != tt.wantVerified {
+				t.Errorf("SignatureVerified = %v, want %v", got.SignatureVerified, tt.wantVerified)
+			}
+			data, err := os.ReadFile(file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			blobs, _ := sigBlobs(t, data[dataOff:dataOff+dataSize])
+			if verified, _ := opensslCMS(t, blobs[0x10000][8:], blobs[0]); verified != tt.wantVerified {
+				t.Errorf("openssl cms -verify = %v, want %v (oracle disagrees with the test)", verified, tt.wantVerified)
+			}
 		})
+	}
+}
+
+// TestCodeSignatureRehashedAdHoc pins what an ad-hoc signature can and
+// cannot tell: with the page hash fixed up after an edit, the signature is
+// consistent again, so it is Valid (macOS runs it), with a new cdhash.
+func TestCodeSignatureRehashedAdHoc(t *testing.T) {
+	name := buildDarwinARM64(t)
+	orig, err := readCodeSignatureFile(t, name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := readCodeSignatureFile(t, rehashPage(t, name, sectionOffset(t, name, "__text")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !got.Valid || len(got.BadPages) > 0 {
+		t.Errorf("Valid = %v, BadPages = %v; want a valid signature", got.Valid, got.BadPages)
+	}
+	if got.CDHash == orig.CDHash {
+		t.Errorf("CDHash %s unchanged after rewriting a page hash", got.CDHash)
 	}
 }
 
@@ -328,4 +394,73 @@ func TestCodeSignatureAbsentDarwinAMD64(t *testing.T) {
 	if off, size, ok := codeSigCmd(t, name); ok {
 		t.Errorf("darwin/amd64 Go linker output has LC_CODE_SIGNATURE (dataoff %#x, datasize %d); want none", off, size)
 	}
+}
+
+// sigBlobs returns the blobs of the SuperBlob in sig by slot, and their
+// offsets in sig, walking the index as cs_blobs.h lays it out: magic,
+// length, count, then count (type, offset) pairs, all big-endian.
+func sigBlobs(t *testing.T, sig []byte) (blobs map[uint32][]byte, offs map[uint32]int) {
+	t.Helper()
+	be := binary.BigEndian
+	blobs, offs = map[uint32][]byte{}, map[uint32]int{}
+	for i := range int(be.Uint32(sig[8:])) {
+		slot, off := be.Uint32(sig[12+8*i:]), int(be.Uint32(sig[16+8*i:]))
+		blobs[slot] = sig[off : off+int(be.Uint32(sig[off+4:]))]
+		offs[slot] = off
+	}
+	return blobs, offs
+}
+
+// opensslCMS asks openssl, an independent CMS implementation, whether the
+// CMS blob cms signs cd (without checking the certificate chain), and
+// returns the SHA-256 CodeDirectory hash that Apple's hash-agility
+// attribute (1.2.840.113635.100.9.2) records in it.
+func opensslCMS(t *testing.T, cms, cd []byte) (verified bool, agility string) {
+	t.Helper()
+	openssl, err := exec.LookPath("openssl")
+	if err != nil {
+		t.Skipf("openssl not installed: %v", err)
+	}
+	dir := t.TempDir()
+	cmsFile, cdFile := filepath.Join(dir, "cms.der"), filepath.Join(dir, "cd.bin")
+	if err := os.WriteFile(cmsFile, cms, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(cdFile, cd, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	verify := exec.CommandContext(t.Context(), openssl, "cms", "-verify", "-noverify", "-binary",
+		"-inform", "DER", "-in", cmsFile, "-content", cdFile, "-out", os.DevNull)
+	verified = verify.Run() == nil
+	out := testenv.Run(t, exec.CommandContext(t.Context(), openssl, "cms", "-cmsout", "-print", "-inform", "DER", "-in", cmsFile))
+	_, after, ok := bytes.Cut(out, []byte("1.2.840.113635.100.9.2"))
+	m := regexp.MustCompile(`OCTET STRING\s+\[HEX DUMP\]:([0-9A-F]{64})`).FindSubmatch(after)
+	if !ok || m == nil {
+		t.Fatalf("openssl shows no SHA-256 hash-agility attribute:\n%s", out)
+	}
+	return verified, strings.ToLower(string(m[1]))
+}
+
+// rehashPage returns a copy of name with the byte at off inverted and the
+// hash of its page rewritten in the slot-0 CodeDirectory, as someone
+// patching a binary and fixing up its page hash would do. name must use
+// SHA-256 and 4 KiB pages.
+func rehashPage(t *testing.T, name string, off int64) string {
+	t.Helper()
+	out := flipByte(t, name, off)
+	data, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dataOff, dataSize, _ := codeSigCmd(t, name)
+	sig := data[dataOff : dataOff+dataSize]
+	_, offs := sigBlobs(t, sig)
+	cd := sig[offs[0]:]
+	page := off / 4096
+	sum := sha256.Sum256(data[page*4096 : min((page+1)*4096, int64(dataOff))])
+	copy(cd[int64(binary.BigEndian.Uint32(cd[16:]))+32*page:], sum[:]) // hashOffset
+	if err := os.WriteFile(out, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return out
 }
