@@ -212,6 +212,10 @@ func readCodeSignature(r io.ReaderAt, base int64, dataOff, dataSize uint32) (*Co
 		return nil, formatErr(sigOff, nil, "code signature has no CodeDirectory in slot 0")
 	}
 	cd := best
+	if sizeKnown && cd.codeLimit > size {
+		return nil, formatErr(cd.off, io.ErrUnexpectedEOF,
+			"code limit %#x is past the end of the slice (%#x bytes)", cd.codeLimit, size)
+	}
 
 	cs := &CodeSignature{
 		Identifier:   cd.identifier,
@@ -244,14 +248,8 @@ func readCodeSignature(r io.ReaderAt, base int64, dataOff, dataSize uint32) (*Co
 		cs.Signer, cs.SignatureVerified, cmsOK = res.signer, res.verified, res.verified
 	case cd.flags&csAdHoc != 0:
 		cs.Kind = SignatureAdHoc
-	default:
-		cs.Kind = SignatureUnknown
 	}
 
-	if sizeKnown && cd.codeLimit > size {
-		return nil, formatErr(cd.off, io.ErrUnexpectedEOF,
-			"code limit %#x is past the end of the slice (%#x bytes)", cd.codeLimit, size)
-	}
 	cs.BadPages, err = verifyPages(r, base, cd)
 	if err != nil {
 		return nil, err
