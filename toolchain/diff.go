@@ -80,7 +80,7 @@ func diffZip(ctx context.Context, zipPath, prefix, expected string, l *layout, s
 	seen := make(map[string]bool, len(z.File))
 	for i, f := range z.File {
 		if !strings.HasPrefix(f.Name, prefix) || seen[f.Name] {
-			return nil, fmt.Errorf("module zip: unexpected or repeated file %q", f.Name)
+			return nil, fmt.Errorf("module zip from the proxy is not the release: unexpected or repeated file %q", f.Name)
 		}
 		seen[f.Name] = true
 		names[i] = f.Name
@@ -94,7 +94,7 @@ func diffZip(ctx context.Context, zipPath, prefix, expected string, l *layout, s
 		return nil, err
 	}
 	if got != expected {
-		return nil, fmt.Errorf("module zip from the proxy hashes to %s, not the expected %s", got, expected)
+		return nil, fmt.Errorf("module zip from the proxy is not the release: it hashes to %s, not the expected %s", got, expected)
 	}
 
 	release := make(map[string]digest, len(names))
