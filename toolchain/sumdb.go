@@ -196,11 +196,44 @@ func (o *sumdbOps) WriteConfig(file string, old, new []byte) error {
 	return nil
 }
 
-// ReadCache and WriteCache keep nothing: sumdb.Client already caches the
-// tiles of one lookup in memory, and one Verify does one lookup.
-func (o *sumdbOps) ReadCache(file string) ([]byte, error) { return nil, fs.ErrNotExist }
-func (o *sumdbOps) WriteCache(file string, data []byte)   {}
-func (o *sumdbOps) Log(msg string)                        {}
+// ReadCache and WriteCache keep the tiles and lookups of every database
+// for the life of the process, as the go command keeps them in its module
+// cache. Besides saving requests, the cached tiles are what lets a later
+// Verify prove a fork: without them, the tiles for the tree head it
+// already accepted would be asked of the forking server itself.
+func (o *sumdbOps) ReadCache(file string) ([]byte, error) {
+	sumdbCache.Lock()
+	defer sumdbCache.Unlock()
+	if data, ok := sumdbCache.m[file]; ok {
+		return data, nil
+	}
+	return nil, fs.ErrNotExist
+}
+
+func (o *sumdbOps) WriteCache(file string, data []byte) {
+	sumdbCache.Lock()
+	defer sumdbCache.Unlock()
+	if sumdbCache.m == nil {
+		sumdbCache.m = make(map[string][]byte)
+	}
+	if len(sumdbCache.m) < maxSumdbCache {
+		sumdbCache.m[file] = data
+	}
+}
+
+// sumdbCache holds verified tiles and lookups, keyed by their cache file
+// name ("<db name>/tile/8/0/000.p/1", "<db name>/lookup/path@version").
+var sumdbCache struct {
+	sync.Mutex
+	m map[string][]byte
+}
+
+// maxSumdbCache bounds sumdbCache: one lookup needs a record and a few
+// tiles of at most 8 KiB (2^8 hashes of 32 bytes), so 4096 entries
+// (under 32 MiB) cover hundreds of lookups.
+const maxSumdbCache = 4096
+
+func (o *sumdbOps) Log(msg string) {}
 
 // SecurityError records the database's misbehavior; sumdb.Client then
 // returns sumdb.ErrSecurity, and lookupSum returns the recorded details.
