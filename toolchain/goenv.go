@@ -10,7 +10,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"sync"
 	"time"
@@ -53,10 +52,7 @@ func goCommandDefaults(ctx context.Context) (map[string]string, error) {
 	}
 	goCmd, err := exec.LookPath("go")
 	if err != nil {
-		goCmd = filepath.Join(runtime.GOROOT(), "bin", "go")
-		if _, serr := os.Stat(goCmd); serr != nil {
-			return nil, fmt.Errorf("finding the go command for default GOPROXY and GOSUMDB: %w", err)
-		}
+		return nil, fmt.Errorf("finding the go command for the default GOPROXY and GOSUMDB (or set them): %w", err)
 	}
 	cmd := exec.CommandContext(ctx, goCmd, "env", "-json", "GOPROXY", "GOSUMDB")
 	cmd.WaitDelay = 5 * time.Second
