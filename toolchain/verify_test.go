@@ -1,6 +1,7 @@
 package toolchain
 
 import (
+	"archive/zip"
 	"bytes"
 	"context"
 	"io/fs"
@@ -376,5 +377,67 @@ func BenchmarkVerifyTree(b *testing.B) {
 		if err != nil || v.Status != StatusOK {
 			b.Fatalf("Verify = %+v, %v", v, err)
 		}
+	}
+}
+
+// TestVerifyForgedZip serves a module zip with the right names but
+// bin/gofmt changed exactly as in the tree: without checking the zip
+// against the expected hash, the diff would call the tampered file
+// intact.
+func TestVerifyForgedZip(t *testing.T) {
+	d := download(t, testenv.OfficialVersion, "darwin", "arm64")
+	root := installTree(t, d.Dir)
+	gofmt := filepath.Join(root, "bin", "gofmt")
+	data, err := os.ReadFile(gofmt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data[len(data)/2] ^= 0x01
+	replaceFile(t, gofmt, data)
+	mustWrite(t, filepath.Join(root, "bin", "extra"), "x")
+
+	// The forged zip: every entry copied raw from the real one, except
+	// bin/gofmt, which carries the tampered bytes.
+	orig, err := zip.OpenReader(d.Zip)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer orig.Close()
+	forged := filepath.Join(t.TempDir(), "forged.zip")
+	out, err := os.Create(forged)
+	if err != nil {
+		t.Fatal(err)
+	}
+	zw := zip.NewWriter(out)
+	for _, f := range orig.File {
+		if f.Name != d.Path+"@"+d.Version+"/bin/gofmt" {
+			if err := zw.Copy(f); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		w, err := zw.Create(f.Name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := w.Write(data); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := out.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	proxy := newLoopbackProxy(t)
+	proxy.zips[d.Version] = forged
+	v, err := Verify(t.Context(), root, VerifyOptions{GoSum: d.GoSumLine(), GOPROXY: proxy.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v.Status != StatusMismatch || v.Files != nil || len(v.Notes) != 1 || !strings.Contains(v.Notes[0], "hashes to") {
+		t.Errorf("Verify = %+v; want a mismatch, no files named, and a note that the zip hashes wrong", v)
 	}
 }
