@@ -38,7 +38,7 @@ func fetchZip(ctx context.Context, client *http.Client, proxies []proxySpec, ver
 		if err != nil {
 			return err
 		}
-		body, err := open(ctx, client, u)
+		body, err := openURL(ctx, client, u)
 		if err != nil {
 			return err
 		}

@@ -36,9 +36,9 @@ func (e *fetchError) Is(target error) bool {
 	return target == fs.ErrNotExist && (e.Status == http.StatusNotFound || e.Status == http.StatusGone)
 }
 
-// open GETs rawURL (http, https or file, the schemes GOPROXY accepts)
+// openURL GETs rawURL (http, https or file, the schemes GOPROXY accepts)
 // and returns the body. The caller closes it.
-func open(ctx context.Context, client *http.Client, rawURL string) (io.ReadCloser, error) {
+func openURL(ctx context.Context, client *http.Client, rawURL string) (io.ReadCloser, error) {
 	u, err := url.Parse(rawURL)
 	if err != nil {
 		return nil, err
@@ -71,7 +71,7 @@ func redacted(u *url.URL) string { return u.Redacted() }
 // getBytes GETs rawURL and returns at most limit bytes of body, failing
 // when the body is longer.
 func getBytes(ctx context.Context, client *http.Client, rawURL string, limit int64) ([]byte, error) {
-	body, err := open(ctx, client, rawURL)
+	body, err := openURL(ctx, client, rawURL)
 	if err != nil {
 		return nil, err
 	}
