@@ -93,20 +93,18 @@ func (e *goEnv) modCache(home string) string {
 	return path.Join(e.gopath(home), "pkg/mod")
 }
 
-// parseEnvFile parses the KEY=VALUE lines of a go.env or go/env file,
-// skipping comments and blank lines, as cmd/go/internal/cfg does (values
-// are not unquoted; go env -w writes them bare).
+// parseEnvFile parses a go.env or go/env file as the go command does
+// (cmd/go/internal/cfg.readEnvFile): KEY=VALUE lines, nothing trimmed or
+// unquoted, lines without '=' or not starting with A-Z ignored (so
+// comments and blank lines are), the last assignment winning.
 func parseEnvFile(b []byte) map[string]string {
 	m := make(map[string]string)
-	sc := bufio.NewScanner(bytes.NewReader(b))
-	for sc.Scan() {
-		line := strings.TrimSpace(sc.Text())
-		if line == "" || line[0] == '#' {
+	for line := range strings.SplitSeq(string(b), "\n") {
+		k, v, ok := strings.Cut(line, "=")
+		if !ok || line[0] < 'A' || 'Z' < line[0] {
 			continue
 		}
-		if k, v, ok := strings.Cut(line, "="); ok {
-			m[strings.TrimSpace(k)] = strings.TrimSpace(v)
-		}
+		m[k] = v
 	}
 	return m
 }
