@@ -1,8 +1,6 @@
 package toolchain
 
 import (
-	"bufio"
-	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"path"
