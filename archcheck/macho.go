@@ -79,17 +79,19 @@ const (
 // Flavor numbers are per CPU family.
 const (
 	x86ThreadState64      = 4
-	x86ThreadState64Count = 42         // x86_thread_state64_t in uint32s: 21 uint64 registers
-	x86RIPIndex           = 16         // rax rbx rcx rdx rdi rsi rbp rsp r8..r15, then rip
-	armThreadState64      = 6          //
-	armThreadState64Count = 68         // arm_thread_state64_t in uint32s: x0..x28 fp lr sp pc (33 uint64), cpsr, pad
-	armPCIndex            = 29 + 3     // x0..x28, fp, lr, sp, then pc
-	dylibUseMarker        = 0x1a741800 // DYLIB_USE_MARKER: a dylib_use_command, timestamp replaced by a marker
+	x86ThreadState64Count = 42 // x86_thread_state64_t in uint32s: 21 uint64 registers
+	x86RIPIndex           = 16 // rax rbx rcx rdx rdi rsi rbp rsp r8..r15, then rip
+	armThreadState64      = 6
+	armThreadState64Count = 68     // arm_thread_state64_t in uint32s: x0..x28 fp lr sp pc (33 uint64), cpsr, pad
+	armPCIndex            = 29 + 3 // x0..x28, fp, lr, sp, then pc
 )
 
-// Flags of a dylib_use_command (macOS 15 loader.h), which the newest
-// linkers write in place of the separate weak/re-export/upward commands.
+// dylib_use_command (loader.h of the macOS 15 SDK) reuses dylib_command's
+// layout: DYLIB_USE_MARKER where the timestamp was, and after the
+// versions a flags word saying weak, re-exported or upward, which newer
+// linkers use instead of the separate load commands.
 const (
+	dylibUseMarker   = 0x1a741800
 	dylibUseWeakLink = 0x1
 	dylibUseReexport = 0x2
 	dylibUseUpward   = 0x4
@@ -530,9 +532,7 @@ func (m *machoImage) threadPC(lc loadCommand) (pc uint64, ok bool, err error) {
 	return 0, false, nil
 }
 
-// dylib decodes a dylib_command. A dylib_use_command (newer loader.h)
-// shares its layout, with DYLIB_USE_MARKER where the timestamp was and
-// flags after the versions saying weak, re-exported or upward.
+// dylib decodes a dylib_command or a dylib_use_command.
 func (m *machoImage) dylib(lc loadCommand) (Dylib, error) {
 	if err := m.need(lc, dylibCommandSize, "dylib load command"); err != nil {
 		return Dylib{}, err
