@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -19,7 +20,9 @@ import (
 )
 
 // llvmBin is where Debian and Ubuntu install LLVM 14's tools, the oracles
-// for Mach-O here (llvm-otool, llvm-lipo, llvm-install-name-tool, llc).
+// and producers of Mach-O files here: llvm-otool, llvm-objdump,
+// llvm-lipo, llvm-install-name-tool, llvm-mc and llc (package llvm-14),
+// and ld64.lld (package lld-14).
 const llvmBin = "/usr/lib/llvm-14/bin"
 
 var llvmChecked sync.Map
@@ -36,9 +39,13 @@ func mustHaveLLVM(t testing.TB, tool string) string {
 	}
 	if err, _ := v.(error); err != nil {
 		if testenv.InCI() {
-			t.Fatalf("CI=true but %s is missing: %v", p, err)
+			t.Fatalf("CI=true but %s is missing (Debian packages llvm-14 and lld-14): %v", p, err)
 		}
-		t.Skipf("%s not installed (Debian package llvm-14): %v", p, err)
+		pkg := "llvm-14"
+		if strings.Contains(tool, "lld") {
+			pkg = "lld-14"
+		}
+		t.Skipf("%s not installed (Debian package %s): %v", p, pkg, err)
 	}
 	return p
 }
@@ -410,5 +417,63 @@ func TestReadMachOUniversal(t *testing.T) {
 	}
 	if f2.Slices[1].MachO != nil || f2.Slices[0].Err != nil || f2.Slices[0].MachO == nil {
 		t.Errorf("a bad second slice must cost only its own details")
+	}
+}
+
+// TestReadMachOLinkedByLLD links libraries and an executable with
+// ld64.lld, the only linker here that writes LC_LOAD_WEAK_DYLIB,
+// LC_REEXPORT_DYLIB and non-zero library versions (Go's linker writes
+// plain LC_LOAD_DYLIB with version 0.0.0 only).
+func TestReadMachOLinkedByLLD(t *testing.T) {
+	lld := mustHaveLLVM(t, "ld64.lld")
+	mc := mustHaveLLVM(t, "llvm-mc")
+	mustHaveLLVM(t, "llvm-otool")
+	for _, arch := range []string{"arm64", "x86_64"} {
+		t.Run(arch, func(t *testing.T) {
+			dir := t.TempDir()
+			asm := func(name, sym string) string {
+				t.Helper()
+				src, obj := filepath.Join(dir, name+".s"), filepath.Join(dir, name+".o")
+				text := fmt.Sprintf(".text\n.globl %s\n%s:\n  ret\n", sym, sym)
+				if err := os.WriteFile(src, []byte(text), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				runTool(t, mc, "-triple="+arch+"-apple-macos11", "-filetype=obj", src, "-o", obj)
+				return obj
+			}
+			link := func(out string, args ...string) string {
+				t.Helper()
+				p := filepath.Join(dir, out)
+				runTool(t, lld, append([]string{"-arch", arch, "-platform_version", "macos", "11.0", "13.1", "-o", p}, args...)...)
+				return p
+			}
+			g := asm("g", "_g")
+			lib := map[string]string{}
+			for _, n := range []string{"a", "b", "c"} {
+				lib[n] = link("lib"+n+".dylib", "-dylib", "-install_name", "/usr/local/lib/lib"+n+".dylib",
+					"-current_version", "1.2.3", "-compatibility_version", "1.0", g)
+			}
+			m := asm("m", "_main")
+			bins := map[string]string{
+				"dylib": link("libx.dylib", "-dylib", "-install_name", "@rpath/libx.dylib", m, lib["a"],
+					"-weak_library", lib["b"], "-reexport_library", lib["c"], "-rpath", "@loader_path/../lib"),
+				"executable": link("exe", m, lib["a"], "-weak_library", lib["b"], "-rpath", "/opt/x/lib", "-rpath", "@executable_path"),
+			}
+			for name, p := range bins {
+				t.Run(name, func(t *testing.T) {
+					got := checkMachO(t, p, false)
+					kinds := map[DylibKind]bool{}
+					for _, d := range got.Dylibs {
+						kinds[d.Kind] = true
+					}
+					if !kinds[DylibWeak] || (name == "dylib") != kinds[DylibReexport] {
+						t.Errorf("dylib kinds %v: want a weak library, and a re-exported one in the dylib", got.Dylibs)
+					}
+					if (name == "executable") != (got.EntryCommand == "LC_MAIN") {
+						t.Errorf("entry command %q for a %s", got.EntryCommand, name)
+					}
+				})
+			}
+		})
 	}
 }
