@@ -225,7 +225,8 @@ type machoSegment struct {
 // base.
 func readMachOImage(r io.ReaderAt, size, base int64) (*machoImage, error) {
 	var hdr [machHeader64Size]byte
-	if n, err := r.ReadAt(hdr[:], 0); n < machHeader32Size {
+	n, err := r.ReadAt(hdr[:], 0)
+	if n < machHeader32Size {
 		return nil, formatErr(base, readErr(err), "truncated Mach-O header")
 	}
 	m := &machoImage{base: base}
@@ -244,6 +245,9 @@ func readMachOImage(r io.ReaderAt, size, base int64) (*machoImage, error) {
 	hdrSize, align := int64(machHeader32Size), uint32(4)
 	if m.is64 {
 		hdrSize, align = machHeader64Size, 8
+	}
+	if int64(n) < hdrSize {
+		return nil, formatErr(base, readErr(err), "truncated Mach-O header")
 	}
 	bo := m.bo
 	m.cpu, m.subtype, m.filetype = bo.Uint32(hdr[4:]), bo.Uint32(hdr[8:]), bo.Uint32(hdr[12:])
