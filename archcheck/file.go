@@ -106,5 +106,11 @@ func (s *Slice) readDetails() {
 		if err != nil {
 			s.Err = errors.Join(s.Err, err)
 		}
+		if m != nil && m.CodeSignatureSize > 0 {
+			m.Signature, err = readCodeSignature(s.r, s.Offset, m.CodeSignatureOffset, m.CodeSignatureSize)
+			if err != nil {
+				s.Err = errors.Join(s.Err, err)
+			}
+		}
 	}
 }

@@ -134,6 +134,11 @@ type MachOInfo struct {
 	// Encrypted reports an LC_ENCRYPTION_INFO(_64) with a non-zero
 	// cryptid: App Store encryption, which only the device can undo.
 	Encrypted bool `json:"encrypted,omitempty"`
+	// Signature is the code signature LC_CODE_SIGNATURE points at, with its
+	// page hashes checked against the file; nil when there is none, or when
+	// it could not be decoded at all (the slice's Err then says why, and
+	// macOS would refuse it too).
+	Signature *CodeSignature `json:"signature,omitempty"`
 }
 
 // A Dylib is one library a Mach-O slice links, in load-command order.
