@@ -1,6 +1,7 @@
 package archcheck
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -33,7 +34,11 @@ type Slice struct {
 	// there were none.
 	Err error `json:"-"`
 
-	r io.ReaderAt // the slice's bytes, starting at its own offset 0
+	ELF *ELFInfo `json:"elf,omitempty"` // set for ELF slices
+	PE  *PEInfo  `json:"pe,omitempty"`  // set for PE slices
+
+	r      io.ReaderAt // the slice's bytes, starting at its own offset 0
+	format Format      // the containing file's format
 }
 
 // Open opens the named file and reads its headers and details.
@@ -65,7 +70,7 @@ func NewFile(r io.ReaderAt) (*File, error) {
 	}
 	f := &File{Format: h.Format, Size: size, Slices: make([]*Slice, len(h.Slices))}
 	for i, sh := range h.Slices {
-		s := &Slice{SliceHeader: sh, r: r}
+		s := &Slice{SliceHeader: sh, r: r, format: h.Format}
 		if h.Format == FormatMachOFat {
 			s.r = io.NewSectionReader(r, sh.Offset, sh.Size)
 		} else if sh.Size < 0 {
@@ -94,4 +99,12 @@ func (s *Slice) Reader() io.ReaderAt { return s.r }
 // readDetails fills the format-specific details and the Go information,
 // recording problems in s.Err.
 func (s *Slice) readDetails() {
+	var err error
+	switch s.format {
+	case FormatELF:
+		s.ELF, err = readELF(s)
+	case FormatPE:
+		s.PE, err = readPE(s)
+	}
+	s.Err = errors.Join(s.Err, err)
 }
