@@ -30,6 +30,11 @@ func checkSliceErr(t *testing.T, err error) {
 	}
 }
 
+// FuzzELF feeds mutated ELF files to NewFile and readELF. The seeds are
+// megabytes long, and the fuzzer spends its whole time minimizing each new
+// interesting input unless told not to; run it as
+//
+//	go test -run '^$' -fuzz '^FuzzELF$' -fuzztime 60s -fuzzminimizetime 100x -parallel 1 ./archcheck/
 func FuzzELF(f *testing.F) {
 	for _, spec := range []testenv.BuildSpec{
 		{GOOS: "linux", GOARCH: "amd64", Flags: []string{"-ldflags=-s -w"}},

@@ -8,6 +8,8 @@ import (
 	"github.com/nativego/nativego/internal/testenv"
 )
 
+// FuzzPE feeds mutated PE images to NewFile and readPE; run it like
+// FuzzELF, with -fuzzminimizetime 100x.
 func FuzzPE(f *testing.F) {
 	for _, spec := range []testenv.BuildSpec{
 		{GOOS: "windows", GOARCH: "amd64", Flags: []string{"-ldflags=-s -w"}},
