@@ -34,9 +34,11 @@ type Slice struct {
 	// there were none.
 	Err error `json:"-"`
 
-	// MachO holds the load-command details of a Mach-O slice; nil for
-	// other formats or when they could not be read (see Err).
+	// MachO, ELF and PE hold the loader-facing details of a slice of that
+	// format; nil for other formats or when they could not be read (see Err).
 	MachO *MachOInfo `json:"macho,omitempty"`
+	ELF   *ELFInfo   `json:"elf,omitempty"`
+	PE    *PEInfo    `json:"pe,omitempty"`
 
 	r      io.ReaderAt // the slice's bytes, starting at its own offset 0
 	format Format      // the containing file's format
@@ -100,17 +102,19 @@ func (s *Slice) Reader() io.ReaderAt { return s.r }
 // readDetails fills the format-specific details and the Go information,
 // recording problems in s.Err.
 func (s *Slice) readDetails() {
-	if s.format == FormatMachO || s.format == FormatMachOFat {
-		m, err := readMachO(s)
-		s.MachO = m
-		if err != nil {
-			s.Err = errors.Join(s.Err, err)
+	var err error
+	switch s.format {
+	case FormatMachO, FormatMachOFat:
+		s.MachO, err = readMachO(s)
+		if m := s.MachO; m != nil && m.CodeSignatureSize > 0 {
+			var serr error
+			m.Signature, serr = readCodeSignature(s.r, s.Offset, m.CodeSignatureOffset, m.CodeSignatureSize)
+			err = errors.Join(err, serr)
 		}
-		if m != nil && m.CodeSignatureSize > 0 {
-			m.Signature, err = readCodeSignature(s.r, s.Offset, m.CodeSignatureOffset, m.CodeSignatureSize)
-			if err != nil {
-				s.Err = errors.Join(s.Err, err)
-			}
-		}
+	case FormatELF:
+		s.ELF, err = readELF(s)
+	case FormatPE:
+		s.PE, err = readPE(s)
 	}
+	s.Err = errors.Join(s.Err, err)
 }
