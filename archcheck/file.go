@@ -1,6 +1,7 @@
 package archcheck
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -32,6 +33,10 @@ type Slice struct {
 	// (errors.Join of *FormatError and *ParserPanicError values); nil when
 	// there were none.
 	Err error `json:"-"`
+
+	// Go is the slice's Go build information; nil when it is not a Go
+	// binary.
+	Go *GoInfo `json:"go"`
 
 	r io.ReaderAt // the slice's bytes, starting at its own offset 0
 }
@@ -94,4 +99,11 @@ func (s *Slice) Reader() io.ReaderAt { return s.r }
 // readDetails fills the format-specific details and the Go information,
 // recording problems in s.Err.
 func (s *Slice) readDetails() {
+	var errs []error
+	g, err := readGoInfo(s)
+	s.Go = g
+	if err != nil && !errors.Is(err, ErrNoBuildInfo) { // not being Go is normal
+		errs = append(errs, err)
+	}
+	s.Err = errors.Join(errs...)
 }
