@@ -50,10 +50,10 @@ func FuzzGoInfo(f *testing.F) {
 			if g != nil && errors.Is(err, ErrNoBuildInfo) {
 				t.Errorf("readGoInfo = %+v and %v; ErrNoBuildInfo comes without info", g, err)
 			}
-			var buf bytes.Buffer
-			if err := WriteVersionM(&buf, "fuzz", file); err != nil && buf.Len() > 0 {
-				t.Errorf("WriteVersionM wrote %d bytes and failed: %v", buf.Len(), err)
-			}
+		}
+		var buf bytes.Buffer
+		if err := WriteVersionM(&buf, "fuzz", file); err != nil && buf.Len() > 0 {
+			t.Errorf("WriteVersionM wrote %d bytes and failed: %v", buf.Len(), err)
 		}
 		runtime.ReadMemStats(&after)
 		// debug/buildinfo searches in 1 MiB chunks and saferio reads in

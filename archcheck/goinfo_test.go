@@ -258,3 +258,24 @@ func TestGoInfoNotGo(t *testing.T) {
 		})
 	}
 }
+
+// TestGoInfoRecoveredOfficial scrubs the build information of the
+// official darwin go commands, linked by the system linker with cgo: the
+// version must still come back, by symbol.
+func TestGoInfoRecoveredOfficial(t *testing.T) {
+	for _, goarch := range []string{"arm64", "amd64"} {
+		t.Run("darwin-"+goarch, func(t *testing.T) {
+			bin := filepath.Join(testenv.Toolchain(t, testenv.OfficialVersion, "darwin", goarch), "bin", "go")
+			want := goVersionJSON(t, bin).GoVersion
+			scrubbed := zeroBuildInfoMagic(t, bin)
+			if out, ok := goVersionM(t, scrubbed); ok || out != "" {
+				t.Fatalf("go version -m still reads the scrubbed file: ok=%v %q", ok, out)
+			}
+			s := openSlice0(t, scrubbed)
+			wantInfo := &GoInfo{Version: want, Recovered: true, GOOS: "darwin", GOARCH: goarch}
+			if diff := cmp.Diff(wantInfo, s.Go); diff != "" {
+				t.Errorf("GoInfo (-want +got):\n%s", diff)
+			}
+		})
+	}
+}

@@ -152,9 +152,10 @@ const (
 	peScnUninitializedData = 0x00000080 // IMAGE_SCN_CNT_UNINITIALIZED_DATA
 )
 
-// buildVersionSym is the variable the linker points at the version.
-// Mach-O symbol tables written by an external linker prefix C names with
-// "_"; Go's own linker does not.
+// buildVersionSym is the variable the linker points at the version. Go
+// names appear unprefixed in every symbol table, also in Mach-O files the
+// system linker finished (the official darwin binaries); the C-style "_"
+// prefix is accepted in case a tool rewrote the table.
 const buildVersionSym = "runtime.buildVersion"
 
 // openGoImage parses s with the standard library's parser for its format.
@@ -465,9 +466,10 @@ const scanChunk = 1 << 20
 // bytes before i and up to `after` bytes from i when the region has them.
 // It stops when match returns true or the scan budget is spent.
 func (img *goImage) scan(off, n int64, pat []byte, before, after int, match func(b []byte, i int) bool) (bool, error) {
-	if n <= 0 || off < 0 || off > 1<<62 || n > 1<<62 {
+	if n <= 0 || off < 0 || off >= 1<<62 {
 		return false, nil
 	}
+	n = min(n, 1<<62-off) // keeps off+n, and every read offset, inside int64
 	if need := before + int(min(n, scanChunk)) + after; cap(img.buf) < need {
 		img.buf = make([]byte, need)
 	}

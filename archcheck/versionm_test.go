@@ -86,7 +86,7 @@ func TestVersionMVariants(t *testing.T) {
 		{"ldflags-s-w", testenv.BuildSpec{GOOS: "darwin", GOARCH: "arm64", Flags: []string{"-ldflags=-s -w"}}},
 		// -X values with spaces and quotes make build settings that
 		// BuildInfo.String must quote.
-		{"ldflags-X-quoted", testenv.BuildSpec{GOOS: "windows", GOARCH: "amd64", Flags: []string{`-ldflags=-X "main.v=a b\"c" -s`}}},
+		{"ldflags-X-quoted", testenv.BuildSpec{GOOS: "windows", GOARCH: "amd64", Flags: []string{`-ldflags=-X 'main.v=a b"c' -s`}}},
 		{"goamd64-v3", testenv.BuildSpec{GOOS: "linux", GOARCH: "amd64", Env: []string{"GOAMD64=v3"}}},
 		{"goarm-5", testenv.BuildSpec{GOOS: "linux", GOARCH: "arm", Env: []string{"GOARM=5"}}},
 		{"goarm64-v9.0", testenv.BuildSpec{GOOS: "darwin", GOARCH: "arm64", Env: []string{"GOARM64=v9.0,lse"}}},
@@ -155,9 +155,12 @@ func main() { println(dep.Hello()) }
 				t.Fatal(err)
 			}
 			defer f.Close()
-			want := []Module{{Path: "example.com/dep", Version: "v1.2.3", Replace: &Module{Path: "./dep"}}}
-			if diff := cmp.Diff(want, f.Slices[0].Go.Deps); diff != "" {
-				t.Errorf("Deps (-want +got):\n%s", diff)
+			g := f.Slices[0].Go
+			if diff := cmp.Diff(goVersionJSON(t, bin).Deps, g.BuildInfo.Deps); diff != "" {
+				t.Errorf("BuildInfo.Deps (-want +got):\n%s", diff)
+			}
+			if len(g.Deps) != 1 || g.Deps[0].Path != "example.com/dep" || g.Deps[0].Replace == nil || g.Deps[0].Replace.Path != "./dep" {
+				t.Errorf("Deps = %+v, want example.com/dep replaced by ./dep", g.Deps)
 			}
 		})
 	}
