@@ -28,9 +28,11 @@ import (
 // With a symbol table the variable is found by name. Without one (`strip`,
 // -ldflags=-s), the slice must first be shown to be Go at all: the pclntab,
 // which the runtime cannot do without, starts with a header whose magic
-// names the release range. Only then is read-only data scanned for a
-// NUL-terminated version string from that range. Packed binaries (UPX)
-// hold neither in readable form and are reported as ErrNoBuildInfo.
+// names the release range. Only then are the data sections (not code)
+// scanned for a NUL-terminated version string from that range. Packed
+// binaries (UPX) should hold neither in readable form, and would then be
+// reported as ErrNoBuildInfo; this is reasoned, not tested, as no UPX was
+// at hand.
 
 // Magic numbers of runtime.pcHeader, from internal/abi/symtab.go
 // (PCLnTabMagic): each release that changed the table's layout took a new
@@ -102,7 +104,7 @@ type region struct {
 }
 
 // recoverGoVersion recognises s as Go and recovers its Go version; see
-// the comment above pclntabMagic12.
+// the comment at the top of this file.
 func recoverGoVersion(s *Slice) (*GoInfo, error) {
 	img, err := openGoImage(s)
 	if err != nil {
