@@ -20,11 +20,6 @@ import (
 	"github.com/nativego/nativego/internal/testenv"
 )
 
-// lcCodeSignature is LC_CODE_SIGNATURE from mach-o/loader.h; debug/macho
-// leaves it as raw bytes: a linkedit_data_command {cmd, cmdsize, dataoff,
-// datasize}, four uint32 in the file's byte order.
-const lcCodeSignature = 0x1d
-
 // codeSigCmd returns the dataoff and datasize of the LC_CODE_SIGNATURE of
 // the thin Mach-O file name; ok is false when it has none.
 func codeSigCmd(t testing.TB, name string) (dataOff, dataSize uint32, ok bool) {

@@ -40,6 +40,10 @@ type Slice struct {
 	ELF   *ELFInfo   `json:"elf,omitempty"`
 	PE    *PEInfo    `json:"pe,omitempty"`
 
+	// Go is the slice's Go build information; nil when it is not a Go
+	// binary.
+	Go *GoInfo `json:"go"`
+
 	r      io.ReaderAt // the slice's bytes, starting at its own offset 0
 	format Format      // the containing file's format
 }
@@ -116,5 +120,10 @@ func (s *Slice) readDetails() {
 	case FormatPE:
 		s.PE, err = readPE(s)
 	}
-	s.Err = errors.Join(s.Err, err)
+	g, gerr := readGoInfo(s)
+	s.Go = g
+	if errors.Is(gerr, ErrNoBuildInfo) { // not being Go is normal
+		gerr = nil
+	}
+	s.Err = errors.Join(s.Err, err, gerr)
 }

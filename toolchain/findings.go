@@ -1,6 +1,7 @@
 package toolchain
 
 import (
+	"cmp"
 	"fmt"
 	"go/version"
 	"path"
@@ -89,12 +90,12 @@ func (c *findingContext) checkPlatform(inst *Install) {
 		return
 	}
 	archs := strings.Split(inst.GOARCH, "+")
-	hw := cmpOr(h.HardwareArch, h.Arch)
+	hw := cmp.Or(h.HardwareArch, h.Arch)
 	if inst.GOOS == h.OS && slices.Contains(archs, hw) {
 		return
 	}
 	if c.appleSi && inst.GOOS == "darwin" && slices.Contains(archs, "amd64") {
-		fix := fmt.Sprintf("install the darwin-arm64 build of %s (the go%s.darwin-arm64 archive or .pkg) and remove this tree", cmpOr(inst.Version, "this release"), strings.TrimPrefix(inst.Version, "go"))
+		fix := fmt.Sprintf("install the darwin-arm64 build of %s (the go%s.darwin-arm64 archive or .pkg) and remove this tree", cmp.Or(inst.Version, "this release"), strings.TrimPrefix(inst.Version, "go"))
 		if inst.Source == SourceHomebrew {
 			fix = "uninstall it with the Intel Homebrew (arch -x86_64 /usr/local/bin/brew uninstall go) and install Go with the Apple Silicon one (/opt/homebrew/bin/brew install go)"
 		}
@@ -125,7 +126,7 @@ func (c *findingContext) checkPlatform(inst *Install) {
 		Severity: activeSeverity(inst),
 		Code:     "foreign-toolchain",
 		Message:  fmt.Sprintf("bin/go is built for %s/%s and cannot run natively on this %s/%s machine", inst.GOOS, inst.GOARCH, h.OS, hw),
-		Fix:      fmt.Sprintf("install the %s-%s build of %s and remove this tree", h.OS, hw, cmpOr(inst.Version, "this release")),
+		Fix:      fmt.Sprintf("install the %s-%s build of %s and remove this tree", h.OS, hw, cmp.Or(inst.Version, "this release")),
 	})
 }
 
@@ -316,11 +317,4 @@ func (c *findingContext) checkToolchainSwitch(inst *Install) {
 		Message:  fmt.Sprintf("%s=%s: this go hands every command over to %s, downloaded into the module cache on first use", from, gt, name),
 		Fix:      "to use this install's own " + inst.Version + ", unset GOTOOLCHAIN (go env -u GOTOOLCHAIN, and remove it from the environment)",
 	})
-}
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }

@@ -1,6 +1,7 @@
 package toolchain
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -132,7 +133,7 @@ func Verify(ctx context.Context, root string, opts VerifyOptions) (*Verification
 	if goos == "" || goarch == "" {
 		var g, a string
 		g, a, perr = readPlatform(root)
-		goos, goarch = cmpOr(goos, g), cmpOr(goarch, a)
+		goos, goarch = cmp.Or(goos, g), cmp.Or(goarch, a)
 	}
 	if verr == nil && perr == nil {
 		v.Module = modulePath + "@" + moduleVersion(version, goos, goarch)
@@ -226,13 +227,6 @@ func Verify(ctx context.Context, root string, opts VerifyOptions) (*Verification
 		}
 	}
 	return v, nil
-}
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
 
 // parseGoSum returns the h1: hash of a go.sum line for the toolchain
