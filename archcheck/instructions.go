@@ -106,12 +106,12 @@ func (s *Slice) CheckInstructions(maxBytes int) (*InstructionEvidence, error) {
 	if err != nil {
 		return nil, err
 	}
+	if off < 0 || s.Size >= 0 && off > s.Size {
+		return nil, formatErr(s.Offset, nil, "entry point at %#x is outside the %d-byte slice", off, s.Size)
+	}
 	n := int64(maxBytes)
 	if s.Size >= 0 {
 		n = min(n, s.Size-off)
-	}
-	if n < 0 {
-		return nil, formatErr(s.Offset+off, nil, "entry point past the end of the %d-byte slice", s.Size)
 	}
 	buf := make([]byte, n)
 	got, err := s.r.ReadAt(buf, off)
@@ -343,8 +343,16 @@ const (
 	consistentLead     = 0.03
 	inconsistentRate   = 0.95
 	inconsistentLead   = 0.10
-	minSampleCodeBytes = 256 // 64 fixed-width instructions: below this a 3-point lead is two instructions
+	minSampleCodeBytes = 1024
 )
+
+// minSampleCodeBytes is the least code (padding excluded) judged. With
+// -measure-window 1024 the same 3,200 windows gave: own architecture
+// min 91.4% (arm64), 93.0% (arm); own minus best other min -0.8 (arm),
+// 0.0 (arm64), p1 +1.3 (arm64). So 1 KiB samples are more often
+// inconclusive but never led another decoder 10 points past the true one;
+// at 512 bytes the entry of the darwin/arm64 hello-world already reads
+// 97.3% as ppc64le against 100% as arm64.
 
 // scoreSample judges a sample of code against the header's architecture.
 func scoreSample(arch string, b []byte) *InstructionEvidence {

@@ -271,8 +271,8 @@ func TestCheckInstructionsSampleSize(t *testing.T) {
 	}{
 		{"default", 0, DefaultSampleBytes, EvidenceConsistent},
 		{"negative means default", -1, DefaultSampleBytes, EvidenceConsistent},
-		{"too small", 64, 64, EvidenceInconclusive},
-		{"enough", 2 * minSampleCodeBytes, 2 * minSampleCodeBytes, EvidenceConsistent},
+		{"too small", minSampleCodeBytes / 2, minSampleCodeBytes / 2, EvidenceInconclusive},
+		{"half", DefaultSampleBytes / 2, DefaultSampleBytes / 2, EvidenceConsistent},
 		{"capped", 1 << 40, maxSampleBytes, EvidenceConsistent},
 	}
 	for _, tt := range tests {
@@ -306,15 +306,39 @@ func TestEvidenceStatusJSON(t *testing.T) {
 	}
 }
 
-func FuzzCheckInstructions(f *testing.F) {
-	for _, p := range []struct{ GOOS, GOARCH string }{{"darwin", "arm64"}, {"linux", "amd64"}, {"windows", "arm64"}} {
-		b, err := os.ReadFile(testenv.Build(f, testenv.BuildSpec{GOOS: p.GOOS, GOARCH: p.GOARCH, Flags: []string{"-ldflags=-s -w"}}))
+// fuzzSeeds returns real binaries for the fuzz targets.
+func fuzzSeeds(f *testing.F) [][]byte {
+	var bins [][]byte
+	for _, p := range []struct{ GOOS, GOARCH string }{{"darwin", "arm64"}, {"darwin", "amd64"}, {"linux", "amd64"}, {"windows", "arm64"}} {
+		b, err := os.ReadFile(testenv.Build(f, testenv.BuildSpec{GOOS: p.GOOS, GOARCH: p.GOARCH}))
 		if err != nil {
 			f.Fatal(err)
 		}
-		f.Add(b)
+		bins = append(bins, b)
 	}
-	f.Fuzz(func(t *testing.T, b []byte) {
+	return bins
+}
+
+// fuzzHeadSize is how much of a real binary FuzzCheckInstructions
+// mutates: every header, load command and program header of the seeds
+// lies in it. Mutating whole megabyte binaries ran at a few executions
+// a minute.
+const fuzzHeadSize = 8 << 10
+
+// FuzzCheckInstructions mutates the headers of real binaries, keeping
+// their real code behind, so the entry point lands anywhere.
+func FuzzCheckInstructions(f *testing.F) {
+	bins := fuzzSeeds(f)
+	for i, b := range bins {
+		f.Add(uint8(i), b[:fuzzHeadSize])
+	}
+	f.Fuzz(func(t *testing.T, which uint8, head []byte) {
+		b := bytes.Clone(bins[int(which)%len(bins)])
+		if len(head) < len(b) {
+			copy(b, head)
+		} else {
+			b = head
+		}
 		ff, err := NewFile(bytes.NewReader(b))
 		if err != nil {
 			return
@@ -326,6 +350,34 @@ func FuzzCheckInstructions(f *testing.F) {
 			}
 			if ev.Bytes > DefaultSampleBytes || ev.Status < EvidenceInconclusive || ev.Status > EvidenceInconsistent {
 				t.Fatalf("bad evidence %+v", ev)
+			}
+		}
+	})
+}
+
+// FuzzScoreSample feeds the decoders and the judgement arbitrary code,
+// seeded with the real code at real entry points.
+func FuzzScoreSample(f *testing.F) {
+	for _, b := range fuzzSeeds(f) {
+		ff, err := NewFile(bytes.NewReader(b))
+		if err != nil {
+			f.Fatal(err)
+		}
+		s := ff.Slices[0]
+		off, err := entryFileOffset(s)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(s.Arch, b[off:off+DefaultSampleBytes])
+	}
+	f.Fuzz(func(t *testing.T, arch string, code []byte) {
+		ev := scoreSample(arch, code)
+		if ev.Status != EvidenceInconclusive && (len(ev.Scores) == 0 || ev.Scores[0].Arch != arch) {
+			t.Fatalf("judged %v without a score for %q: %+v", ev.Status, arch, ev)
+		}
+		for _, sc := range ev.Scores {
+			if sc.Rate < 0 || sc.Rate > 1 || sc.Valid > sc.Decoded || sc.Plausible > sc.ValidBytes {
+				t.Fatalf("bad score %+v", sc)
 			}
 		}
 	})
