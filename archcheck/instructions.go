@@ -91,9 +91,12 @@ const DefaultSampleBytes = 4096
 const maxSampleBytes = 64 << 10
 
 // CheckInstructions decodes at most maxBytes (DefaultSampleBytes when
-// maxBytes <= 0) of code from the slice's entry point, or from the start of
-// its code when it has none (a shared library), with every decoder known
-// and says whether the bytes agree with the header's architecture.
+// maxBytes <= 0, never more than 64 KiB) of code from the slice's entry
+// point, or from the start of its text section when it has none (a shared
+// library), and says whether the bytes agree with the header's
+// architecture. It decodes as amd64, 386, arm64, arm, ppc64le, ppc64 and
+// loong64, and also as riscv64 or s390x when the header names them; MIPS
+// and other architectures without a decoder are always inconclusive.
 //
 // An error means the entry point could not be found or read; a sample that
 // merely says nothing is EvidenceInconclusive with a Reason.
