@@ -432,70 +432,33 @@ func pct(r float64) string { return fmt.Sprintf("%.1f%%", 100*r) }
 // entry point (shared libraries, objects) give the start of their text
 // section.
 func entryFileOffset(s *Slice) (int64, error) {
-	r := s.Reader()
-	var magic [4]byte
-	if _, err := r.ReadAt(magic[:], 0); err != nil {
-		return 0, formatErr(s.Offset, err, "reading the magic number")
+	switch {
+	case s.MachO != nil && s.MachO.EntryCommand != "" && s.MachO.EntryOffset >= 0:
+		return s.MachO.EntryOffset, nil
+	case s.ELF != nil && s.ELF.EntryOffset >= 0:
+		return s.ELF.EntryOffset, nil
+	case s.PE != nil && s.PE.EntryOffset >= 0:
+		return s.PE.EntryOffset, nil
 	}
-	switch Identify(magic[:]) {
-	case FormatMachO:
-		return guard("debug/macho", func() (int64, error) { return machoEntryOffset(r) })
+	// No entry point the loader-facing details could map: a library, an
+	// object, or a thread state of a kind not decoded. Sample the code
+	// section instead.
+	r := s.Reader()
+	switch s.format {
+	case FormatMachO, FormatMachOFat:
+		return guard("debug/macho", func() (int64, error) { return machoTextOffset(r) })
 	case FormatELF:
-		return guard("debug/elf", func() (int64, error) { return elfEntryOffset(r) })
+		return guard("debug/elf", func() (int64, error) { return elfTextOffset(r) })
 	case FormatPE:
-		return guard("debug/pe", func() (int64, error) { return peEntryOffset(r) })
+		return guard("debug/pe", func() (int64, error) { return peCodeOffset(r) })
 	}
 	return 0, formatErr(s.Offset, ErrNotExecutable, "no entry point in an unknown format")
 }
 
-// Load commands and thread states, from mach-o/loader.h and the
-// thread_status.h of each architecture in xnu.
-const (
-	lcMain       = 0x80000028 // LC_MAIN (0x28 | LC_REQ_DYLD): entry_point_command {cmd, cmdsize, entryoff uint64, stacksize uint64}
-	lcUnixThread = 0x5        // LC_UNIXTHREAD: thread_command {cmd, cmdsize} then {flavor, count, state[count]uint32}...
-
-	x86ThreadState64 = 4  // x86_THREAD_STATE64: rax…r15 (16 registers), rip at index 16
-	x86ThreadState   = 7  // x86_THREAD_STATE: x86_state_hdr {flavor, count} then the state
-	x86ThreadState32 = 1  // x86_THREAD_STATE32: eax…esp, ss, eflags, eip at index 10
-	armThreadState64 = 6  // ARM_THREAD_STATE64: x0…x28, fp, lr, sp, pc at index 32
-	armThreadState   = 1  // ARM_THREAD_STATE: r0…r12, sp, lr, pc at index 15
-	x86RIPIndex      = 16 // 64-bit registers
-	x86EIPIndex      = 10 // 32-bit registers
-	armPC64Index     = 32 // 64-bit registers
-	armPCIndex       = 15 // 32-bit registers
-)
-
-func machoEntryOffset(r io.ReaderAt) (int64, error) {
+func machoTextOffset(r io.ReaderAt) (int64, error) {
 	f, err := macho.NewFile(r)
 	if err != nil {
 		return 0, formatErr(0, err, "reading Mach-O load commands")
-	}
-	bo := f.ByteOrder
-	for _, l := range f.Loads {
-		raw := l.Raw()
-		if len(raw) < 8 {
-			continue
-		}
-		switch bo.Uint32(raw) {
-		case lcMain:
-			if len(raw) < 16 {
-				return 0, formatErr(0, nil, "LC_MAIN of %d bytes", len(raw))
-			}
-			off := bo.Uint64(raw[8:])
-			if off > 1<<62 {
-				return 0, formatErr(0, nil, "LC_MAIN entryoff %#x out of range", off)
-			}
-			return int64(off), nil
-		case lcUnixThread:
-			if pc, ok := machoThreadPC(f.Cpu, bo, raw[8:]); ok {
-				for _, seg := range f.Loads {
-					if sg, ok := seg.(*macho.Segment); ok && pc >= sg.Addr && pc-sg.Addr < sg.Filesz {
-						return int64(sg.Offset + (pc - sg.Addr)), nil
-					}
-				}
-				return 0, formatErr(0, nil, "LC_UNIXTHREAD pc %#x is in no segment's file contents", pc)
-			}
-		}
 	}
 	if sect := f.Section("__text"); sect != nil {
 		return int64(sect.Offset), nil
@@ -503,58 +466,10 @@ func machoEntryOffset(r io.ReaderAt) (int64, error) {
 	return 0, formatErr(0, nil, "Mach-O file has no entry point and no __text section")
 }
 
-// machoThreadPC finds the program counter in the thread states of an
-// LC_UNIXTHREAD, whose flavor numbers depend on the CPU.
-func machoThreadPC(cpu macho.Cpu, bo binary.ByteOrder, b []byte) (uint64, bool) {
-	for len(b) >= 8 {
-		flavor, count := bo.Uint32(b), bo.Uint32(b[4:])
-		b = b[8:]
-		if uint64(count)*4 > uint64(len(b)) {
-			return 0, false
-		}
-		state := b[:count*4]
-		b = b[count*4:]
-		if cpu == macho.CpuAmd64 && flavor == x86ThreadState && len(state) >= 8 {
-			flavor, state = bo.Uint32(state), state[8:]
-		}
-		reg64 := func(i int) (uint64, bool) {
-			if len(state) < (i+1)*8 {
-				return 0, false
-			}
-			return bo.Uint64(state[i*8:]), true
-		}
-		reg32 := func(i int) (uint64, bool) {
-			if len(state) < (i+1)*4 {
-				return 0, false
-			}
-			return uint64(bo.Uint32(state[i*4:])), true
-		}
-		switch {
-		case cpu == macho.CpuAmd64 && flavor == x86ThreadState64:
-			return reg64(x86RIPIndex)
-		case cpu == macho.Cpu386 && flavor == x86ThreadState32:
-			return reg32(x86EIPIndex)
-		case cpu == macho.CpuArm64 && flavor == armThreadState64:
-			return reg64(armPC64Index)
-		case cpu == macho.CpuArm && flavor == armThreadState:
-			return reg32(armPCIndex)
-		}
-	}
-	return 0, false
-}
-
-func elfEntryOffset(r io.ReaderAt) (int64, error) {
+func elfTextOffset(r io.ReaderAt) (int64, error) {
 	f, err := elf.NewFile(r)
 	if err != nil {
 		return 0, formatErr(0, err, "reading ELF headers")
-	}
-	if f.Entry != 0 {
-		for _, p := range f.Progs {
-			if p.Type == elf.PT_LOAD && f.Entry >= p.Vaddr && f.Entry-p.Vaddr < p.Filesz {
-				return int64(p.Off + (f.Entry - p.Vaddr)), nil
-			}
-		}
-		return 0, formatErr(0, nil, "ELF entry point %#x is in no PT_LOAD segment's file contents", f.Entry)
 	}
 	if sect := f.Section(".text"); sect != nil && sect.Type != elf.SHT_NOBITS {
 		return int64(sect.Offset), nil
@@ -565,33 +480,17 @@ func elfEntryOffset(r io.ReaderAt) (int64, error) {
 // peSectionCode is IMAGE_SCN_CNT_CODE, from the PE format specification.
 const peSectionCode = 0x20
 
-func peEntryOffset(r io.ReaderAt) (int64, error) {
+func peCodeOffset(r io.ReaderAt) (int64, error) {
 	f, err := pe.NewFile(r)
 	if err != nil {
 		return 0, formatErr(0, err, "reading PE headers")
 	}
-	var entry uint32
-	switch oh := f.OptionalHeader.(type) {
-	case *pe.OptionalHeader32:
-		entry = oh.AddressOfEntryPoint
-	case *pe.OptionalHeader64:
-		entry = oh.AddressOfEntryPoint
-	}
 	for _, sect := range f.Sections {
-		if entry == 0 {
-			if sect.Characteristics&peSectionCode != 0 {
-				return int64(sect.Offset), nil
-			}
-			continue
-		}
-		if entry >= sect.VirtualAddress && entry-sect.VirtualAddress < sect.Size {
-			return int64(sect.Offset) + int64(entry-sect.VirtualAddress), nil
+		if sect.Characteristics&peSectionCode != 0 {
+			return int64(sect.Offset), nil
 		}
 	}
-	if entry == 0 {
-		return 0, formatErr(0, nil, "PE file has no entry point and no code section")
-	}
-	return 0, formatErr(0, nil, "PE entry point RVA %#x is in no section's file contents", entry)
+	return 0, formatErr(0, nil, "PE file has no entry point and no code section")
 }
 
 // sameFamily reports whether two decoders read the same instruction set:
