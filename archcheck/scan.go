@@ -178,7 +178,10 @@ func Scan(ctx context.Context, roots []string, opts ScanOptions) iter.Seq2[*Scan
 					}
 					return
 				}
-				if !stopped && !yield(r, nil) {
+				if stopped || ctx.Err() != nil {
+					continue // cancelled: drain without yielding
+				}
+				if !yield(r, nil) {
 					// Stop the workers and drain what they had in flight,
 					// so that nothing is left running or open.
 					stopped = true

@@ -138,6 +138,13 @@ func readDir(name string, follow bool) ([]fs.DirEntry, fs.FileInfo, error) {
 	if err != nil {
 		return nil, nil, &fs.PathError{Op: "open", Path: name, Err: err}
 	}
+	// Back to blocking mode before os.NewFile: it would otherwise register
+	// the descriptor with the runtime's poller, which is of no use for a
+	// directory and costs the poller's own descriptors on first use.
+	if err := syscall.SetNonblock(fd, false); err != nil {
+		syscall.Close(fd)
+		return nil, nil, &fs.PathError{Op: "fcntl", Path: name, Err: err}
+	}
 	f := os.NewFile(uintptr(fd), name)
 	defer f.Close()
 	info, err := f.Stat()
