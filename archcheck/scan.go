@@ -204,7 +204,7 @@ type scanner struct {
 	host    *Host
 	skip    []string
 	tokens  chan struct{} // one per descriptor the scan may hold open
-	jobs    chan job
+	jobs    chan []job
 	results chan *ScanResult
 
 	files, bytes, candidates, errors atomic.Int64
@@ -240,7 +240,7 @@ func newScanner(ctx context.Context, opts ScanOptions) *scanner {
 		// Buffers decouple the walker from the workers; their size only
 		// trades memory for smoothness.
 		tokens:  make(chan struct{}, maxOpen),
-		jobs:    make(chan job, 256),
+		jobs:    make(chan []job, 16),
 		results: make(chan *ScanResult, 64),
 	}
 }

@@ -22,12 +22,14 @@ var testHookOpen func(path string) (closed func())
 // work examines files until the walker is done or the scan is cancelled.
 func (s *scanner) work() {
 	buf := make([]byte, sniffSize)
-	for j := range s.jobs {
-		if s.ctx.Err() != nil {
-			continue // drain, so the walker is never stuck sending
-		}
-		if r := s.examine(j, buf); r != nil {
-			s.send(r)
+	for batch := range s.jobs {
+		for _, j := range batch {
+			if s.ctx.Err() != nil {
+				break // drain, so the walker is never stuck sending
+			}
+			if r := s.examine(j, buf); r != nil {
+				s.send(r)
+			}
 		}
 	}
 }

@@ -50,7 +50,7 @@ func (w *walker) walkRoot(root string) {
 	}
 	switch {
 	case fi.Mode().IsRegular():
-		w.s.sendJob(job{path: root, follow: true})
+		w.s.sendJobs([]job{{path: root, follow: true}})
 	case fi.IsDir():
 		w.rootDev, w.hasDev = deviceOf(fi)
 		top := dirFrame{path: root, info: fi}
@@ -100,6 +100,17 @@ func (w *walker) walkDir(d dirFrame, stack []dirFrame, follow bool) {
 		}
 	}
 	stack = append(stack, d)
+	// Files go to the workers in batches: one channel operation per
+	// batch instead of per file. Batches are flushed before entering a
+	// subdirectory, so the workers are never starved by a deep walk.
+	var batch []job
+	flush := func() {
+		if len(batch) > 0 {
+			s.sendJobs(batch)
+			batch = nil
+		}
+	}
+	defer flush()
 	for _, e := range entries {
 		if s.ctx.Err() != nil {
 			return
@@ -117,11 +128,16 @@ func (w *walker) walkDir(d dirFrame, stack []dirFrame, follow bool) {
 		t := e.Type()
 		switch {
 		case t.IsDir():
+			flush()
 			w.enter(child, stack, false)
 		case t.IsRegular():
-			s.sendJob(job{path: p, bundle: d.bundle, outer: d.outer})
+			batch = append(batch, job{path: p, bundle: d.bundle, outer: d.outer})
+			if len(batch) == jobBatch {
+				flush()
+			}
 		case t&fs.ModeSymlink != 0:
 			if s.opts.FollowSymlinks {
+				flush()
 				w.followLink(child, stack)
 			}
 		default:
@@ -150,7 +166,7 @@ func (w *walker) followLink(d dirFrame, stack []dirFrame) {
 	}
 	switch {
 	case fi.Mode().IsRegular():
-		w.s.sendJob(job{path: d.path, follow: true, bundle: d.bundle, outer: d.outer})
+		w.s.sendJobs([]job{{path: d.path, follow: true, bundle: d.bundle, outer: d.outer}})
 	case fi.IsDir():
 		for _, a := range stack {
 			if a.info != nil && os.SameFile(a.info, fi) {
@@ -180,9 +196,14 @@ func typeName(t fs.FileMode) string {
 	return "irregular file"
 }
 
-// sendJob hands a file to the workers, or drops it when the scan is
+// jobBatch is the most files handed to a worker at once: large enough to
+// make the channel's cost per file negligible, small enough that a
+// directory of thousands of files is still shared among the workers.
+const jobBatch = 64
+
+// sendJobs hands files to the workers, or drops them when the scan is
 // cancelled.
-func (s *scanner) sendJob(j job) {
+func (s *scanner) sendJobs(j []job) {
 	select {
 	case s.jobs <- j:
 	case <-s.ctx.Done():
