@@ -34,8 +34,10 @@ var (
 // machine, judging each executable for the running platform.
 type ScanOptions struct {
 	// Workers is how many files are examined at once; 0 means
-	// 2*GOMAXPROCS, which keeps the cores busy while some workers wait on
-	// the disk. It is lowered to fit MaxOpenFiles.
+	// 2*GOMAXPROCS, which keeps the cores busy while some workers wait in
+	// system calls. It is lowered to fit MaxOpenFiles. Measured over a
+	// warm /usr (126,751 files, 2 cores, busy machine): 1 worker 4.6-11 s,
+	// 2: 4.3 s, 4: 3.7 s, 8: 4.3-5.1 s, 16: 4.2-5.4 s.
 	Workers int
 
 	// MaxOpenFiles bounds the descriptors the scan holds open at once,

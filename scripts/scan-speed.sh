@@ -77,8 +77,9 @@ awk -v g="${wall[goversion]}" -v f="${wall[file]}" -v a="${wall[archscan]}" 'BEG
 	printf "target file >= 50x: %s (%.1fx)\n", (f/a >= 50 ? "met" : "MISSED"), f/a
 }'
 
-# Compare the Go binaries both found. go version -m prints "PATH: goVERSION"
-# for each; archscan's JSON lines carry the Go version in their slices once
+# Compare the Go binaries both found, by real path (go version -m follows
+# symbolic links, archscan reports the files they point to). go version -m
+# prints "PATH: goVERSION" for each; archscan's JSON lines carry the Go version in their slices once
 # archcheck reads Go build information (any string field named go_version
 # or version whose value starts with "go" counts).
 cat >"$work/compare.go" <<'EOF'
@@ -89,6 +90,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"path/filepath"
 	"regexp"
 	"sort"
 	"strings"
@@ -137,7 +139,13 @@ func main() {
 	sc.Buffer(nil, 1<<24)
 	for sc.Scan() {
 		if m := re.FindStringSubmatch(sc.Text()); m != nil {
-			gv[m[1]] = m[2]
+			// go version -m follows symbolic links and reports the link;
+			// archscan does not follow them and reports the file.
+			p := m[1]
+			if real, err := filepath.EvalSymlinks(p); err == nil {
+				p = real
+			}
+			gv[p] = m[2]
 		}
 	}
 	var missing, differ []string
