@@ -394,3 +394,32 @@ func bigTreeDir(t *testing.T) string {
 	}
 	return t.TempDir()
 }
+
+// TestScanOneFilesystem follows a link from a directory on one file
+// system into the memory file system /dev/shm: OneFilesystem must not
+// enter it, and without OneFilesystem the file there is found.
+func TestScanOneFilesystem(t *testing.T) {
+	root := t.TempDir()
+	shm, err := os.MkdirTemp("/dev/shm", "nativego-xdev-")
+	if err != nil {
+		t.Skipf("no /dev/shm: %v", err)
+	}
+	t.Cleanup(func() { os.RemoveAll(shm) })
+	var rootSt, shmSt syscall.Stat_t
+	if syscall.Stat(root, &rootSt) != nil || syscall.Stat(shm, &shmSt) != nil || rootSt.Dev == shmSt.Dev {
+		t.Skip("the temporary directory is on /dev/shm's file system")
+	}
+	bin := filepath.Join(shm, "bin")
+	copyFile(t, testenv.Build(t, testenv.BuildSpec{GOOS: "linux", GOARCH: "arm64"}), bin, 0o755)
+	link := filepath.Join(root, "shm")
+	if err := os.Symlink(shm, link); err != nil {
+		t.Fatal(err)
+	}
+	for _, xdev := range []bool{false, true} {
+		got := collect(t, t.Context(), []string{root}, ScanOptions{FollowSymlinks: true, OneFilesystem: xdev})
+		_, found := got[filepath.Join(link, "bin")]
+		if found == xdev {
+			t.Errorf("OneFilesystem=%v: found the file on the other file system: %v", xdev, found)
+		}
+	}
+}
