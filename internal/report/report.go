@@ -16,6 +16,11 @@ type Line struct {
 	Verdict string             `json:"verdict"`
 	Reasons []string           `json:"reasons"`
 	Error   string             `json:"error,omitempty"`
+
+	// Bundle is the innermost Apple bundle (.app, .framework, ...) holding
+	// the file, as archscan reports it; empty outside bundles and for
+	// inspect.
+	Bundle string `json:"bundle,omitempty"`
 }
 
 // NewLine builds the line for the file at path, opened as f (nil when
