@@ -3,10 +3,9 @@ module github.com/nativego/nativego
 go 1.26.0
 
 require (
-	github.com/google/go-cmp v0.7.0 // indirect
-	golang.org/x/arch v0.33.0 // indirect
-	golang.org/x/mod v0.43.0 // indirect
-	golang.org/x/perf v0.0.0-20260908200009-22c9c6c9d4da // indirect
-	golang.org/x/sys v0.50.0 // indirect
-	golang.org/x/term v0.48.0 // indirect
+	github.com/google/go-cmp v0.7.0
+	golang.org/x/arch v0.33.0
+	golang.org/x/mod v0.43.0
+	golang.org/x/sys v0.50.0
+	golang.org/x/term v0.48.0
 )

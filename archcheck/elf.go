@@ -88,6 +88,9 @@ func readELF(s *Slice) (*ELFInfo, error) {
 	if err != nil {
 		return nil, elfErr(s.Offset, err, "reading ELF file")
 	}
+	if err := elfLayoutError(f, s.Size, s.Offset); err != nil {
+		return nil, err
+	}
 	info := &ELFInfo{OSABI: osabiName(f.OSABI), EntryOffset: -1}
 	var errs []error
 	if err := info.readProgs(s, f); err != nil {

@@ -120,6 +120,14 @@ func (s *Slice) readDetails() {
 	case FormatPE:
 		s.PE, err = readPE(s)
 	}
+	// When the slice's headers could not be read, or its layout points
+	// outside the slice, the Go build-information readers (which open it
+	// again with the standard parsers, and read section data with the
+	// lengths the file claims) would fail again at a cost, or trust a lie.
+	if errors.Is(err, errLayout) || (s.MachO == nil && s.ELF == nil && s.PE == nil) {
+		s.Err = errors.Join(s.Err, err)
+		return
+	}
 	g, gerr := readGoInfo(s)
 	s.Go = g
 	if errors.Is(gerr, ErrNoBuildInfo) { // not being Go is normal

@@ -198,6 +198,7 @@ func platformName(p uint32) string {
 // the bounds the loader checks.
 type machoImage struct {
 	base     int64 // file offset of the slice, for error offsets
+	size     int64 // the slice's size; -1 when unknown
 	bo       binary.ByteOrder
 	is64     bool
 	cpu      uint32
@@ -234,7 +235,7 @@ func readMachOImage(r io.ReaderAt, size, base int64) (*machoImage, error) {
 	if n < machHeader32Size {
 		return nil, formatErr(base, readErr(err), "truncated Mach-O header")
 	}
-	m := &machoImage{base: base}
+	m := &machoImage{base: base, size: size}
 	switch binary.LittleEndian.Uint32(hdr[:]) {
 	case machoMagic32:
 		m.bo = binary.LittleEndian
@@ -313,6 +314,11 @@ func (m *machoImage) errAt(lc loadCommand, off int, format string, args ...any) 
 	return formatErr(m.base+lc.off+int64(off), nil, format, args...)
 }
 
+// layoutErrAt is errAt for a segment or section outside the file.
+func (m *machoImage) layoutErrAt(lc loadCommand, off int, format string, args ...any) error {
+	return formatErr(m.base+lc.off+int64(off), errLayout, format, args...)
+}
+
 // need checks that lc is at least n bytes long.
 func (m *machoImage) need(lc loadCommand, n int, name string) error {
 	if len(lc.data) < n {
@@ -343,8 +349,30 @@ func (m *machoImage) segment(lc loadCommand) (machoSegment, error) {
 	if uint64(s.nsects) > uint64(len(b)-hdr)/uint64(sectSize) {
 		return s, m.errAt(lc, hdr-8, "segment claims %d sections in a %d-byte command", s.nsects, len(b))
 	}
+	if m.size >= 0 && outside(s.fileoff, s.filesize, m.size) {
+		return s, m.layoutErrAt(lc, 0, "segment [%#x, +%#x) extends past the end of the %d-byte file", s.fileoff, s.filesize, m.size)
+	}
 	for i := range int(s.nsects) {
-		s.maxSectAlign = max(s.maxSectAlign, bo.Uint32(b[hdr+i*sectSize+alignOff:]))
+		sect := b[hdr+i*sectSize:]
+		s.maxSectAlign = max(s.maxSectAlign, bo.Uint32(sect[alignOff:]))
+		// struct section(_64): size precedes offset, which precedes align;
+		// zero-fill sections (S_ZEROFILL 0x1, S_GB_ZEROFILL 0xc,
+		// S_THREAD_LOCAL_ZEROFILL 0x12 in the low byte of flags) have no
+		// file contents.
+		var off, n uint64
+		var flags uint32
+		if lc.cmd == lcSegment64 {
+			n, off, flags = bo.Uint64(sect[40:]), uint64(bo.Uint32(sect[48:])), bo.Uint32(sect[64:])
+		} else {
+			n, off, flags = uint64(bo.Uint32(sect[36:])), uint64(bo.Uint32(sect[40:])), bo.Uint32(sect[56:])
+		}
+		switch flags & 0xff {
+		case 0x1, 0xc, 0x12:
+			continue
+		}
+		if m.size >= 0 && off != 0 && outside(off, n, m.size) {
+			return s, m.layoutErrAt(lc, hdr+i*sectSize, "section %d [%#x, +%#x) extends past the end of the %d-byte file", i, off, n, m.size)
+		}
 	}
 	return s, nil
 }

@@ -107,6 +107,9 @@ func readPE(s *Slice) (*PEInfo, error) {
 		}
 		return nil, formatErr(s.Offset, err, "reading PE file")
 	}
+	if err := peLayoutError(f, s.Size, s.Offset); err != nil {
+		return nil, err
+	}
 	info := &PEInfo{EntryOffset: -1}
 	var (
 		subsystem, dllChars uint16
