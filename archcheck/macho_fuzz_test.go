@@ -33,13 +33,16 @@ func FuzzMachO(f *testing.F) {
 			f.Fatal(err)
 		}
 		f.Add(b[:4<<10])
-		thin = append(thin, bytes.NewReader(b[:4<<10]))
+		thin = append(thin, bytes.NewReader(b))
 	}
+	// WriteUniversal wants whole slices (a cut one's segments point past
+	// its end); the seed keeps the universal header and the first slice's
+	// load commands, and its cut second slice exercises the bounds checks.
 	var universal bytes.Buffer
 	if err := WriteUniversal(&universal, thin, nil); err != nil {
 		f.Fatal(err)
 	}
-	f.Add(universal.Bytes())
+	f.Add(universal.Bytes()[:min(universal.Len(), 20<<10)])
 
 	// Small real objects from llc cover 32-bit ARM and Intel layouts, LC_VERSION_MIN_* and LC_BUILD_VERSION, and make a
 	// universal seed of a few kilobytes. They are optional: the fuzzer

@@ -111,7 +111,10 @@ func printText(w io.Writer, path string, f *archcheck.File, err error, h *archch
 	}
 	fmt.Fprintf(w, "%s: %s\n", path, line.Format)
 	for i, s := range f.Slices {
-		fmt.Fprintf(w, "  slice %d: %s (%s) %d-bit %s\n", i, s.CPU, orDash(s.Arch), s.Bits, s.Type)
+		fmt.Fprintf(w, "  slice %d: %s (%s) %d-bit %s, %s\n", i, s.CPU, orDash(s.Arch), s.Bits, s.Type, goVersion(s))
+		if m := s.MachO; m != nil && m.Signature != nil {
+			fmt.Fprintf(w, "    signature: %s, %s\n", m.Signature.Kind, validity(m.Signature.Valid))
+		}
 		if s.Err != nil {
 			fmt.Fprintf(w, "    problem: %v\n", s.Err)
 		}
@@ -130,6 +133,24 @@ func shortError(err error) string {
 		return pe.Err.Error()
 	}
 	return err.Error()
+}
+
+// goVersion describes a slice's Go version, or says it is not Go.
+func goVersion(s *archcheck.Slice) string {
+	switch {
+	case s.Go == nil:
+		return "not Go"
+	case s.Go.Recovered:
+		return s.Go.Version + " (recovered; no build info)"
+	}
+	return s.Go.Version
+}
+
+func validity(ok bool) string {
+	if ok {
+		return "valid"
+	}
+	return "INVALID"
 }
 
 func orDash(s string) string {
