@@ -80,8 +80,11 @@ func run(stdout, stderr io.Writer, args []string) int {
 			if line.Verdict != archcheck.Native.String() {
 				status = 1
 			}
+		case f == nil:
+			fmt.Fprintf(stderr, "inspect: %s: %s\n", path, shortError(err))
+			status = 1
 		default:
-			if !printText(stdout, path, f, err, host) {
+			if !printText(stdout, path, f, host) {
 				status = 1
 			}
 		}
@@ -103,12 +106,8 @@ func chooseHost(ctx context.Context, target string) (*archcheck.Host, error) {
 
 // printText prints the human-readable report of one file and reports
 // whether it runs natively.
-func printText(w io.Writer, path string, f *archcheck.File, err error, h *archcheck.Host) bool {
-	line := report.NewLine(path, f, err, h)
-	if f == nil {
-		fmt.Fprintf(w, "%s: %s\n", path, shortError(err))
-		return false
-	}
+func printText(w io.Writer, path string, f *archcheck.File, h *archcheck.Host) bool {
+	line := report.NewLine(path, f, nil, h)
 	fmt.Fprintf(w, "%s: %s\n", path, line.Format)
 	for i, s := range f.Slices {
 		fmt.Fprintf(w, "  slice %d: %s (%s) %d-bit %s, %s\n", i, s.CPU, orDash(s.Arch), s.Bits, s.Type, goVersion(s))
