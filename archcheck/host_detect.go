@@ -2,7 +2,6 @@ package archcheck
 
 import (
 	"context"
-	"runtime"
 	"strings"
 )
 
@@ -22,12 +21,6 @@ func DetectHost(ctx context.Context) (*Host, error) {
 		return nil, err
 	}
 	return detectHost(), nil
-}
-
-// runtimeHost is what the Go runtime alone says, the starting point on
-// every OS.
-func runtimeHost() *Host {
-	return &Host{OS: runtime.GOOS, Arch: runtime.GOARCH, HardwareArch: runtime.GOARCH}
 }
 
 // addEvidence records one observation.

@@ -204,7 +204,6 @@ type scanner struct {
 	ctx     context.Context
 	opts    ScanOptions
 	host    *Host
-	skip    []string
 	tokens  chan struct{} // one per descriptor the scan may hold open
 	jobs    chan []job
 	results chan *ScanResult

@@ -9,7 +9,6 @@ import (
 	"os"
 	"path"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -89,7 +88,7 @@ func installTree(t testing.TB, modDir string) string {
 	// The dropped directories: real files from the running Go's GOROOT
 	// where it has them (their content is irrelevant, they are dropped).
 	for _, dir := range []string{"api", "doc", "misc", "test"} {
-		src := filepath.Join(runtime.GOROOT(), dir)
+		src := filepath.Join(testenv.GOROOT(t), dir)
 		if _, err := os.Stat(src); err != nil {
 			mustWrite(t, filepath.Join(dst, dir, "README"), dir+" directory of the binary distribution\n")
 			continue

@@ -243,7 +243,7 @@ func TestVerifyWrongZip(t *testing.T) {
 // TestVerifyThisGOROOT verifies the Go installation running the tests.
 // The oracle is the release's own module, compared file by file.
 func TestVerifyThisGOROOT(t *testing.T) {
-	goroot := runtime.GOROOT()
+	goroot := testenv.GOROOT(t)
 	version, err := readVersion(goroot)
 	if err != nil || !strings.HasPrefix(version, "go1.") || strings.Contains(version, "devel") {
 		t.Skipf("GOROOT %s is not a release tree (VERSION %q, %v)", goroot, version, err)

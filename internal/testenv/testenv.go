@@ -16,7 +16,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -36,23 +35,20 @@ func skipOrFail(t testing.TB, format string, args ...any) {
 	t.Skipf(format, args...)
 }
 
+// goTool finds the go command on PATH; go test puts the go command's own
+// GOROOT/bin first on the PATH of the test binaries it runs.
 var goTool = sync.OnceValues(func() (string, error) {
-	if p := filepath.Join(runtime.GOROOT(), "bin", "go"+exeSuffix()); fileExists(p) {
-		return p, nil
-	}
 	return exec.LookPath("go")
 })
 
-func exeSuffix() string {
-	if runtime.GOOS == "windows" {
-		return ".exe"
+// GOROOT returns the go command's GOROOT, as `go env GOROOT` reports it.
+func GOROOT(t testing.TB) string {
+	t.Helper()
+	goroot := strings.TrimSpace(string(Run(t, GoCommand(t, "env", "GOROOT"))))
+	if goroot == "" {
+		t.Fatal("go env GOROOT is empty")
 	}
-	return ""
-}
-
-func fileExists(p string) bool {
-	_, err := os.Stat(p)
-	return err == nil
+	return goroot
 }
 
 // GoTool returns the path of the go command, skipping t if there is none
