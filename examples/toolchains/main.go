@@ -35,35 +35,17 @@ import (
 
 func main() { os.Exit(run(os.Stdout, os.Stderr, os.Args[1:])) }
 
-// verifyJSON is the -verify result of one install, as printed.
-type verifyJSON struct {
-	Status   string     `json:"status"` // "ok", "mismatch", "not-verifiable" or "error"
-	Expected string     `json:"expected,omitempty"`
-	Got      string     `json:"got,omitempty"`
-	Files    []fileJSON `json:"files,omitempty"`
-	Err      string     `json:"error,omitempty"`
-}
-
-type fileJSON struct {
-	Name   string `json:"name"`
-	Change string `json:"change"`
-}
-
-// verify checks one install; it is set by verify.go, which needs
-// toolchain.Verify. Without it -verify is refused.
-var verify func(ctx context.Context, inst toolchain.Install) verifyJSON
-
 // installJSON is one line of -json output.
 type installJSON struct {
-	Root     string              `json:"root"`
-	Version  string              `json:"version"`
-	GOOS     string              `json:"goos"`
-	GOARCH   string              `json:"goarch"`
-	Source   string              `json:"source"`
-	Active   bool                `json:"active"`
-	OnPath   int                 `json:"on_path"`
-	Findings []toolchain.Finding `json:"findings"`
-	Verify   *verifyJSON         `json:"verify,omitempty"`
+	Root     string                  `json:"root"`
+	Version  string                  `json:"version"`
+	GOOS     string                  `json:"goos"`
+	GOARCH   string                  `json:"goarch"`
+	Source   string                  `json:"source"`
+	Active   bool                    `json:"active"`
+	OnPath   int                     `json:"on_path"`
+	Findings []toolchain.Finding     `json:"findings"`
+	Verify   *toolchain.Verification `json:"verify,omitempty"`
 }
 
 func run(stdout, stderr io.Writer, args []string) int {
@@ -90,11 +72,6 @@ func run(stdout, stderr io.Writer, args []string) int {
 		}
 		opts.Host = h
 	}
-	if *doVerify && verify == nil {
-		fmt.Fprintf(stderr, "toolchains: -verify is not available in this build\n")
-		return 2
-	}
-
 	ctx := context.Background()
 	installs, err := toolchain.Discover(ctx, opts)
 	if err != nil {
@@ -102,16 +79,17 @@ func run(stdout, stderr io.Writer, args []string) int {
 		return 1
 	}
 	failed := false
-	var verified []*verifyJSON
+	var verified []*toolchain.Verification
 	for _, inst := range installs {
 		for _, f := range inst.Findings {
 			failed = failed || f.Severity == toolchain.SeverityError
 		}
-		var v *verifyJSON
+		var v *toolchain.Verification
 		if *doVerify {
-			r := verify(ctx, inst)
-			v = &r
-			failed = failed || r.Status == "mismatch" || r.Status == "error"
+			// Verify reports its own failures in the Verification
+			// (StatusError with Err), which is what is printed.
+			v, _ = toolchain.Verify(ctx, inst.Root, toolchain.VerifyOptions{Source: inst.Source})
+			failed = failed || v.Status == toolchain.StatusMismatch || v.Status == toolchain.StatusError
 		}
 		verified = append(verified, v)
 	}
@@ -126,7 +104,7 @@ func run(stdout, stderr io.Writer, args []string) int {
 	return 0
 }
 
-func writeJSON(w io.Writer, installs []toolchain.Install, verified []*verifyJSON) {
+func writeJSON(w io.Writer, installs []toolchain.Install, verified []*toolchain.Verification) {
 	enc := json.NewEncoder(w)
 	for i, inst := range installs {
 		findings := inst.Findings
@@ -141,7 +119,7 @@ func writeJSON(w io.Writer, installs []toolchain.Install, verified []*verifyJSON
 	}
 }
 
-func writeTable(w io.Writer, installs []toolchain.Install, verified []*verifyJSON) {
+func writeTable(w io.Writer, installs []toolchain.Install, verified []*toolchain.Verification) {
 	if len(installs) == 0 {
 		fmt.Fprintln(w, "no Go installations found")
 		return
@@ -162,14 +140,14 @@ func writeTable(w io.Writer, installs []toolchain.Install, verified []*verifyJSO
 		}
 		line := strings.Join([]string{mark, pos, orDash(inst.Version), orDash(platform(inst)), inst.Source, inst.Root}, "\t")
 		if v := verified[i]; v != nil {
-			line += "\t" + v.Status
+			line += "\t" + v.Status.String()
 		}
 		fmt.Fprintln(tw, line)
 	}
 	tw.Flush()
 	for i, inst := range installs {
 		v := verified[i]
-		if len(inst.Findings) == 0 && (v == nil || len(v.Files) == 0 && v.Err == "") {
+		if len(inst.Findings) == 0 && (v == nil || len(v.Files) == 0 && v.Err == "" && len(v.Notes) == 0) {
 			continue
 		}
 		fmt.Fprintf(w, "\n%s:\n", inst.Root)
@@ -182,6 +160,9 @@ func writeTable(w io.Writer, installs []toolchain.Install, verified []*verifyJSO
 			}
 			for _, f := range v.Files {
 				fmt.Fprintf(w, "  verify: %s %s\n", f.Change, f.Name)
+			}
+			for _, n := range v.Notes {
+				fmt.Fprintf(w, "  verify note: %s\n", n)
 			}
 		}
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"flag"
 	"os"
 	"path/filepath"
@@ -147,3 +148,36 @@ func TestRun(t *testing.T) {
 }
 
 func itoa(n int) string { return string(rune('0' + n)) }
+
+// TestVerifyOfficial runs -verify on the official darwin/arm64
+// distribution as the module proxy serves it: it must verify against the
+// Go checksum database, and the command must print that as "ok".
+func TestVerifyOfficial(t *testing.T) {
+	dir := testenv.Toolchain(t, testenv.OfficialVersion, "darwin", "arm64")
+	var stdout, stderr bytes.Buffer
+	run(&stdout, &stderr, []string{"-json", "-verify", "-root", "/", "-home", t.TempDir(), dir})
+	found := false
+	for line := range strings.Lines(stdout.String()) {
+		var got struct {
+			Root   string `json:"root"`
+			Verify struct {
+				Status   string `json:"status"`
+				Expected string `json:"expected"`
+				Got      string `json:"got"`
+			} `json:"verify"`
+		}
+		if err := json.Unmarshal([]byte(line), &got); err != nil {
+			t.Fatalf("%v: %s", err, line)
+		}
+		if got.Root != dir {
+			continue
+		}
+		found = true
+		if got.Verify.Status != "ok" || got.Verify.Expected == "" || got.Verify.Expected != got.Verify.Got {
+			t.Errorf("verify of %s = %+v, want ok with equal hashes", dir, got.Verify)
+		}
+	}
+	if !found {
+		t.Errorf("no line for %s in:\n%s\nstderr: %s", dir, stdout.String(), stderr.String())
+	}
+}
