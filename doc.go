@@ -24,8 +24,12 @@
 // # Which Go toolchains are installed, and are they intact?
 //
 // Package [github.com/nativego/nativego/toolchain] finds every Go
-// installation without running any of them, and verifies an installed tree
-// against the Go checksum database.
+// installation without running any of them ([toolchain.Discover]), and
+// verifies an installed tree against the Go checksum database
+// ([toolchain.Verify]).
+//
+// [archcheck.Scan] walks whole trees — app bundles, node_modules, plug-in
+// folders — and judges every executable it finds.
 //
 // # Commands
 //
@@ -38,4 +42,7 @@
 // examples/inspect, which reports on any executable:
 //
 //	go run ./examples/inspect -json -target darwin/arm64 FILE...
+//
+// examples/archscan scans trees and examples/toolchains lists Go
+// installations.
 package nativego
