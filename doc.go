@@ -10,9 +10,9 @@
 // universal, with 32- and 64-bit universal headers), ELF and PE files:
 // every architecture slice, what its loader needs (minimum OS, code
 // signature, interpreter, glibc version, page alignment), and Go build
-// information for every slice. [archcheck.Assess] turns that into a verdict
+// information for every slice. [github.com/nativego/nativego/archcheck.Assess] turns that into a verdict
 // for a host — native, translated by Rosetta 2, emulated, incompatible or
-// not executable — with reasons; [archcheck.DetectHost] tells the truth about
+// not executable — with reasons; [github.com/nativego/nativego/archcheck.DetectHost] tells the truth about
 // this machine even from inside a translated process.
 //
 //	f, err := archcheck.Open("bin/tool")
@@ -24,11 +24,11 @@
 // # Which Go toolchains are installed, and are they intact?
 //
 // Package [github.com/nativego/nativego/toolchain] finds every Go
-// installation without running any of them ([toolchain.Discover]), and
+// installation without running any of them ([github.com/nativego/nativego/toolchain.Discover]), and
 // verifies an installed tree against the Go checksum database
-// ([toolchain.Verify]).
+// ([github.com/nativego/nativego/toolchain.Verify]).
 //
-// [archcheck.Scan] walks whole trees — app bundles, node_modules, plug-in
+// [github.com/nativego/nativego/archcheck.Scan] walks whole trees — app bundles, node_modules, plug-in
 // folders — and judges every executable it finds.
 //
 // # Commands
