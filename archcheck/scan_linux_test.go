@@ -9,7 +9,6 @@ import (
 	"io/fs"
 	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -267,9 +266,11 @@ func runChild(t *testing.T, exe, root string, env []string, cred *syscall.Creden
 	t.Helper()
 	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, exe, "-test.run=^TestScanChild$", "-test.v")
+	cmd, err := testenv.TestBinaryCommand(ctx, exe, "-test.run=^TestScanChild$", "-test.v")
+	if err != nil {
+		t.Fatal(err)
+	}
 	cmd.Env = append(os.Environ(), append(env, childEnv+"="+root)...)
-	cmd.WaitDelay = 10 * time.Second
 	cmd.Dir = "/"
 	if cred != nil {
 		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
