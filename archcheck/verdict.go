@@ -194,9 +194,9 @@ func archVerdict(s *Slice, h *Host) (Verdict, []string) {
 	case s.Arch == "":
 		return Incompatible, []string{fmt.Sprintf("%s code: no Go port and no host runs it here", s.CPU)}
 	case s.Arch == hw:
-		return Native, []string{fmt.Sprintf("%s code runs natively on %s", s.CPU, platform)}
+		return Native, []string{fmt.Sprintf("%s code is native to %s", s.CPU, platform)}
 	case compatMode(hw, s.Arch) != "":
-		return Native, []string{fmt.Sprintf("%s code runs natively on %s in %s", s.CPU, platform, compatMode(hw, s.Arch))}
+		return Native, []string{fmt.Sprintf("%s code is native to %s, in %s", s.CPU, platform, compatMode(hw, s.Arch))}
 	}
 	r, ok := h.runnerFor(s.Arch)
 	switch {
