@@ -1,5 +1,6 @@
 // Package toolchain finds the Go installations on a machine and says what
-// is wrong with each, without executing anything.
+// is wrong with each, without executing anything, and proves an installed
+// tree intact against the Go checksum database.
 //
 // # Discovering installs
 //
@@ -41,6 +42,21 @@
 //
 // Findings depend on the host: pass [DiscoverOptions].Host to ask about
 // another machine, such as archcheck.Target("darwin", "arm64").
+//
+// # Verifying a tree
+//
+// [Verify] maps an installed tree onto the golang.org/toolchain module the
+// Go release tooling publishes for its version and platform (dropping
+// api/, doc/, misc/ and test/, renaming go.mod to _go.mod), hashes it the
+// way the go command hashes modules, and compares the result with the
+// hash the Go checksum database holds — fetched with signatures and tree
+// proofs verified, honouring GOPROXY and GOSUMDB — or with a go.sum line
+// given offline. On a mismatch it fetches the module zip through GOPROXY
+// and names each file that was modified, is missing or was added; an
+// edited go.env, the most common difference, gets a note of its own.
+// Trees built from source (Homebrew, Debian, Fedora, nix) are reported as
+// not verifiable rather than tampered. [VerifyArchive] checks a downloaded
+// archive or installer against the release list's SHA-256.
 //
 // # Example
 //
