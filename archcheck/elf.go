@@ -92,6 +92,7 @@ func readELF(s *Slice) (*ELFInfo, error) {
 		return nil, err
 	}
 	info := &ELFInfo{OSABI: osabiName(f.OSABI), EntryOffset: -1}
+	s.goEv = elfGoEvidence(f)
 	var errs []error
 	if err := info.readProgs(s, f); err != nil {
 		errs = append(errs, err)

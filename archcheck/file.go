@@ -46,6 +46,7 @@ type Slice struct {
 
 	r      io.ReaderAt // the slice's bytes, starting at its own offset 0
 	format Format      // the containing file's format
+	goEv   goEvidence  // what the section table says about being Go
 }
 
 // Open opens the named file and reads its headers and details.
@@ -124,7 +125,9 @@ func (s *Slice) readDetails() {
 	// outside the slice, the Go build-information readers (which open it
 	// again with the standard parsers, and read section data with the
 	// lengths the file claims) would fail again at a cost, or trust a lie.
-	if errors.Is(err, errLayout) || (s.MachO == nil && s.ELF == nil && s.PE == nil) {
+	// A section table with none of Go's sections rules the readers out
+	// (see gosections.go).
+	if errors.Is(err, errLayout) || (s.MachO == nil && s.ELF == nil && s.PE == nil) || s.goEv == goAbsent {
 		s.Err = errors.Join(s.Err, err)
 		return
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 
 	"github.com/nativego/nativego/internal/saferio"
 )
@@ -207,6 +208,8 @@ type machoImage struct {
 	flags    uint32
 	cmds     []loadCommand
 	segments []machoSegment
+	sections int        // sections in all segments
+	goEv     goEvidence // whether a section is one only Go writes
 }
 
 // A loadCommand is one load command: its type, where it starts in the
@@ -352,8 +355,12 @@ func (m *machoImage) segment(lc loadCommand) (machoSegment, error) {
 	if m.size >= 0 && outside(s.fileoff, s.filesize, m.size) {
 		return s, m.layoutErrAt(lc, 0, "segment [%#x, +%#x) extends past the end of the %d-byte file", s.fileoff, s.filesize, m.size)
 	}
+	m.sections += int(s.nsects)
 	for i := range int(s.nsects) {
 		sect := b[hdr+i*sectSize:]
+		if slices.Contains(goSectionsMachO, cstring(sect[:16])) {
+			m.goEv = goPresent
+		}
 		s.maxSectAlign = max(s.maxSectAlign, bo.Uint32(sect[alignOff:]))
 		// struct section(_64): size precedes offset, which precedes align;
 		// zero-fill sections (S_ZEROFILL 0x1, S_GB_ZEROFILL 0xc,
@@ -375,6 +382,15 @@ func (m *machoImage) segment(lc loadCommand) (machoSegment, error) {
 		}
 	}
 	return s, nil
+}
+
+// cstring returns a fixed-size name field up to its first NUL, such as
+// a section's 16-byte sectname (which has none when it is 16 bytes long).
+func cstring(b []byte) string {
+	if n := bytes.IndexByte(b, 0); n >= 0 {
+		b = b[:n]
+	}
+	return string(b)
 }
 
 // str returns the NUL-terminated string at the lc_str offset stored at
@@ -415,6 +431,10 @@ func readMachO(s *Slice) (*MachOInfo, error) {
 		return nil, err
 	}
 	info := &MachOInfo{Flags: m.flags, PIE: m.flags&mhPIE != 0}
+	s.goEv = m.goEv
+	if m.sections > 0 && m.goEv == goUnknown {
+		s.goEv = goAbsent
+	}
 	for _, lc := range m.cmds {
 		if err := m.decode(info, lc); err != nil {
 			return nil, err
