@@ -94,8 +94,8 @@ type ScanOptions struct {
 // ScanProgress counts a scan's work so far.
 type ScanProgress struct {
 	Files      int64 // regular files opened and identified
-	Bytes      int64 // their total size (not bytes read: each costs one small read)
-	Candidates int64 // files in an executable format
+	Bytes      int64 // bytes read to identify them: at most one page each
+	Candidates int64 // files in an executable format, then parsed
 	Errors     int64 // paths reported with an error
 }
 
@@ -208,14 +208,12 @@ type scanner struct {
 	jobs    chan []job
 	results chan *ScanResult
 
-	files, bytes, candidates, errors atomic.Int64
-}
+	// Listed directories held open for their files, and how many may
+	// be: the budget less one descriptor per worker.
+	heldDirs    atomic.Int64
+	maxHeldDirs int64
 
-// A job is one regular file (or link to one) the walker found.
-type job struct {
-	path          string
-	follow        bool // the path may be a symbolic link to the file
-	bundle, outer string
+	files, bytes, candidates, errors atomic.Int64
 }
 
 func newScanner(ctx context.Context, opts ScanOptions) *scanner {
@@ -228,16 +226,20 @@ func newScanner(ctx context.Context, opts ScanOptions) *scanner {
 	if workers <= 0 {
 		workers = 2 * runtime.GOMAXPROCS(0)
 	}
-	workers = max(min(workers, maxOpen), 1)
+	// Each worker holds at most one file open; what is left of the budget
+	// may hold listed directories open (see scanner.keepDir), when there
+	// is room for one beside the workers.
+	workers = max(min(workers, maxOpen-1), 1)
 	opts.Workers, opts.MaxOpenFiles = workers, maxOpen
 	host := opts.Host
 	if host == nil {
 		host = Target(runtime.GOOS, runtime.GOARCH)
 	}
 	return &scanner{
-		ctx:  ctx,
-		opts: opts,
-		host: host,
+		ctx:         ctx,
+		opts:        opts,
+		host:        host,
+		maxHeldDirs: int64(maxOpen - workers),
 		// Buffers decouple the walker from the workers; their size only
 		// trades memory for smoothness.
 		tokens:  make(chan struct{}, maxOpen),

@@ -1,9 +1,13 @@
 package archcheck
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
+	"sync/atomic"
 )
 
 // sniffSize is how much of each file a scan reads at once: one page, the
@@ -19,15 +23,70 @@ const sniffSize = 4096
 // count files open at once.
 var testHookOpen func(path string) (closed func())
 
+// A job is one regular file (or link to one) the walker found.
+type job struct {
+	// dir is the directory the file was listed in, whose descriptor it
+	// is opened relative to; nil for a root or a followed link, whose
+	// name is then a whole path.
+	dir    *dirHandle
+	name   string
+	follow bool // the file may be a symbolic link to follow
+
+	bundle, outer string
+}
+
+// path is the file's path as results report it.
+func (j job) path() string {
+	if j.dir == nil {
+		return j.name
+	}
+	return filepath.Join(j.dir.path, j.name)
+}
+
+// A dirHandle is a listed directory, kept open for its files to be
+// opened relative to it. It is closed, and its descriptor returned to the
+// budget, when the last of its files has been examined.
+type dirHandle struct {
+	s    *scanner
+	path string
+	f    *os.File     // nil when not kept open: its files are opened by path
+	fd   int          // f's descriptor
+	refs atomic.Int32 // files not yet examined, plus one while the walker lists
+}
+
+// done drops one reference, closing the directory with the last.
+func (h *dirHandle) done() {
+	if h != nil && h.refs.Add(-1) == 0 && h.f != nil {
+		h.f.Close()
+		h.f = nil
+		h.s.heldDirs.Add(-1)
+		h.s.release()
+	}
+}
+
+// keepDir reports whether a listed directory may stay open for its files
+// to be opened relative to it. Directories kept open never take the
+// descriptors the workers need (see newScanner), so workers always make
+// progress and release them.
+func (s *scanner) keepDir() bool {
+	if s.heldDirs.Add(1) <= s.maxHeldDirs {
+		return true
+	}
+	s.heldDirs.Add(-1)
+	return false
+}
+
 // work examines files until the walker is done or the scan is cancelled.
 func (s *scanner) work() {
 	buf := make([]byte, sniffSize)
 	for batch := range s.jobs {
 		for _, j := range batch {
-			if s.ctx.Err() != nil {
-				break // drain, so the walker is never stuck sending
+			var r *ScanResult
+			if s.ctx.Err() == nil { // else drain, so the walker is never stuck sending
+				r = s.examine(j, buf)
 			}
-			if r := s.examine(j, buf); r != nil {
+			j.dir.done()
+			if r != nil {
 				s.send(r)
 			}
 		}
@@ -43,24 +102,22 @@ func (s *scanner) examine(j job, buf []byte) *ScanResult {
 	}
 	defer s.release()
 	if testHookOpen != nil {
-		if closed := testHookOpen(j.path); closed != nil {
+		if closed := testHookOpen(j.path()); closed != nil {
 			defer closed()
 		}
 	}
-	r := &ScanResult{Path: j.path, Bundle: j.bundle, OuterBundle: j.outer, Assessment: Assessment{Verdict: NotExecutable, Slice: -1}}
 	f, err := s.examineFile(j, buf)
 	if err != nil {
 		if errors.Is(err, ErrNotExecutable) {
 			return nil
 		}
-		r.Err = err
-		return r
+		return &ScanResult{Path: j.path(), Bundle: j.bundle, OuterBundle: j.outer, Err: err,
+			Assessment: Assessment{Verdict: NotExecutable, Slice: -1}}
 	}
 	if f == nil {
 		return nil
 	}
-	r.File = f
-	r.Assessment = Assess(f, s.host)
+	r := &ScanResult{Path: j.path(), Bundle: j.bundle, OuterBundle: j.outer, File: f, Assessment: Assess(f, s.host)}
 	if s.opts.OnlyNonNative && (r.Assessment.Verdict == Native || r.Assessment.Verdict == NotExecutable) {
 		return nil
 	}
@@ -69,42 +126,58 @@ func (s *scanner) examine(j job, buf []byte) *ScanResult {
 
 // examineFile opens, identifies and if need be parses one file. It
 // returns nil, nil for a file in no executable format.
+//
+// Only executables are stat'ed: the walker already saw a regular file,
+// and a named pipe or directory swapped in since then fails the read
+// (ESPIPE, EISDIR), which is when the file is looked at again to say
+// what it has become.
 func (s *scanner) examineFile(j job, buf []byte) (*File, error) {
-	rf, size, err := openRegular(j.path, j.follow)
+	rf, err := j.open()
 	if err != nil {
 		return nil, err
 	}
 	defer rf.Close()
-	s.files.Add(1)
-	s.bytes.Add(size)
 	n, err := rf.ReadAt(buf, 0)
+	s.files.Add(1)
+	s.bytes.Add(int64(n))
 	if err != nil && err != io.EOF {
-		return nil, fmt.Errorf("%s: %w", j.path, err)
+		if _, serr := rf.regularSize(); serr != nil {
+			return nil, serr
+		}
+		return nil, err
 	}
 	if Identify(buf[:n]) == FormatUnknown {
 		return nil, nil
 	}
 	s.candidates.Add(1)
-	if s.opts.MaxFileSize > 0 && size > s.opts.MaxFileSize {
-		return nil, fmt.Errorf("%s: %w (%d bytes)", j.path, ErrTooLarge, size)
+	size, err := rf.regularSize()
+	if err != nil {
+		return nil, err
 	}
-	// The sniffed page answers the header reads; only universal files
-	// and unusual layouts read the file again.
+	if s.opts.MaxFileSize > 0 && size > s.opts.MaxFileSize {
+		return nil, fmt.Errorf("%s: %w (%d bytes)", j.path(), ErrTooLarge, size)
+	}
+	// The sniffed page answers the header reads, and NewFile's first
+	// reads; only universal files and unusual layouts read the headers
+	// again. NewFile keeps its reader for later reads of the slices, so
+	// it gets its own copy of the page: the worker reuses buf for the
+	// next file.
 	pr := &prefixReader{prefix: buf[:n], r: rf, size: size}
 	h, err := readHeader(pr, size)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", j.path, err)
+		return nil, fmt.Errorf("%s: %w", j.path(), err)
 	}
 	if s.opts.HeaderOnly || !runnable(h) {
 		return fileFromHeader(h, rf, size), nil
 	}
-	// NewFile keeps its reader for later reads of the slices; give it the
-	// file itself rather than the prefix reader, whose buffer the worker
-	// reuses for the next file.
-	f, err := NewFile(io.NewSectionReader(rf, 0, size))
+	pr.prefix = bytes.Clone(pr.prefix)
+	f, err := NewFile(pr)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", j.path, err)
+		return nil, fmt.Errorf("%s: %w", j.path(), err)
 	}
+	// Once the file is closed, reads of the first page must fail like
+	// all the others.
+	defer func() { pr.prefix = nil }()
 	return f, nil
 }
 

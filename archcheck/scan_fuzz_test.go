@@ -27,7 +27,7 @@ func FuzzScanSniff(f *testing.F) {
 		}
 		s := newScanner(t.Context(), ScanOptions{})
 		buf := make([]byte, sniffSize)
-		got, gotErr := s.examineFile(job{path: p}, buf)
+		got, gotErr := s.examineFile(job{name: p}, buf)
 		want, wantErr := Open(p)
 		if want != nil {
 			defer want.Close()

@@ -9,46 +9,55 @@ import (
 )
 
 // A rawFile is a file opened by a scan. Outside Linux and macOS it is an
-// *os.File: Windows has no named pipes in the file system namespace that
-// a directory walk would meet, and the other systems are not tuned.
-type rawFile = os.File
-
-// openRegular opens name for reading if it is a regular file, and
-// returns its size. follow is ignored: the walker only hands over
-// symbolic links it means to follow, and os.Open cannot refuse one.
-func openRegular(name string, follow bool) (*rawFile, int64, error) {
-	f, err := os.Open(name)
-	if err != nil {
-		return nil, 0, err
-	}
-	fi, err := f.Stat()
-	if err != nil {
-		f.Close()
-		return nil, 0, err
-	}
-	if !fi.Mode().IsRegular() {
-		f.Close()
-		return nil, 0, fmt.Errorf("%s: %w (%s)", name, ErrNotRegular, typeName(fi.Mode().Type()))
-	}
-	return f, fi.Size(), nil
+// *os.File opened by path: Windows has no named pipes in the file system
+// namespace that a directory walk would meet, and the other systems are
+// not tuned.
+type rawFile struct {
+	*os.File
+	job job
 }
 
-// readDir lists a directory.
-func readDir(name string, follow bool) ([]fs.DirEntry, fs.FileInfo, error) {
-	f, err := os.Open(name)
+// open opens the job's file by path. follow is ignored: the walker
+// only hands over symbolic links it means to follow, and os.Open cannot
+// refuse one.
+func (j job) open() (*rawFile, error) {
+	f, err := os.Open(j.path())
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	defer f.Close()
-	info, err := f.Stat()
+	return &rawFile{File: f, job: j}, nil
+}
+
+// regularSize returns the file's size, or an error wrapping ErrNotRegular
+// when it is not a regular file.
+func (f *rawFile) regularSize() (int64, error) {
+	fi, err := f.Stat()
 	if err != nil {
-		return nil, nil, err
+		return 0, err
+	}
+	if !fi.Mode().IsRegular() {
+		return 0, fmt.Errorf("%s: %w (%s)", f.job.path(), ErrNotRegular, typeName(fi.Mode().Type()))
+	}
+	return fi.Size(), nil
+}
+
+// openDir lists a directory. It never keeps the directory open (f is
+// always nil): its files are opened by path.
+func openDir(name string, follow bool) (f *os.File, entries []fs.DirEntry, info fs.FileInfo, err error) {
+	d, err := os.Open(name)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	defer d.Close()
+	info, err = d.Stat()
+	if err != nil {
+		return nil, nil, nil, err
 	}
 	if !info.IsDir() {
-		return nil, nil, fmt.Errorf("%s: %w (%s)", name, ErrNotRegular, typeName(info.Mode().Type()))
+		return nil, nil, nil, fmt.Errorf("%s: %w (%s)", name, ErrNotRegular, typeName(info.Mode().Type()))
 	}
-	entries, err := f.ReadDir(-1)
-	return entries, info, err
+	entries, err = d.ReadDir(-1)
+	return nil, entries, info, err
 }
 
 // deviceOf reports no device numbers: OneFilesystem has no effect here.

@@ -314,7 +314,7 @@ func BenchmarkScanSniff(b *testing.B) {
 			buf := make([]byte, sniffSize)
 			b.ReportAllocs()
 			for b.Loop() {
-				s.examine(job{path: bc.path}, buf)
+				s.examine(job{name: bc.path}, buf)
 			}
 		})
 	}

@@ -9,82 +9,99 @@ import (
 	"os"
 	"sync"
 	"syscall"
+
+	"golang.org/x/sys/unix"
 )
 
 // A rawFile is a file opened by a scan: a bare descriptor, read with
-// pread, so that the common case (open, fstat, one read, close) costs four
-// system calls and no allocation beyond the path.
+// pread, so that the common case (open, one read, close) costs three
+// system calls and no allocation.
 type rawFile struct {
-	name string
-	mu   sync.RWMutex // guards fd against Close while a slice reader reads
-	fd   int          // -1 once closed
+	job job          // names the file in errors
+	mu  sync.RWMutex // guards fd against Close while a slice reader reads
+	fd  int          // -1 once closed
 }
 
 // openFlags never block and never follow a link the walker did not mean
 // to follow: O_NONBLOCK makes opening a named pipe that replaced a
 // regular file since the walk return at once instead of waiting for a
-// writer, and fstat then rejects it.
-const openFlags = syscall.O_RDONLY | syscall.O_NONBLOCK | syscall.O_CLOEXEC
+// writer; the read then fails, and regularSize says why.
+const openFlags = unix.O_RDONLY | unix.O_NONBLOCK | unix.O_CLOEXEC
 
-// openRegular opens name for reading if it is a regular file, and
-// returns its size. follow allows name itself to be a symbolic link.
-func openRegular(name string, follow bool) (*rawFile, int64, error) {
+// open opens the job's file for reading: relative to its
+// directory's descriptor when the walker kept one, else by path. Only a
+// followed link may be a symbolic link.
+func (j job) open() (*rawFile, error) {
 	flags := openFlags
-	if !follow {
-		flags |= syscall.O_NOFOLLOW
+	if !j.follow {
+		flags |= unix.O_NOFOLLOW
 	}
-	fd, err := openRetry(name, flags)
-	if err != nil {
-		if err == syscall.ELOOP && !follow {
-			// The walker saw a regular file; a symbolic link is there now.
-			return nil, 0, fmt.Errorf("%s: %w (replaced by a symbolic link during the scan)", name, ErrNotRegular)
+	dirfd, name := unix.AT_FDCWD, j.name
+	if j.dir != nil {
+		if j.dir.f != nil {
+			dirfd = j.dir.fd
+		} else {
+			name = j.path()
 		}
-		return nil, 0, &fs.PathError{Op: "open", Path: name, Err: err}
 	}
-	var st syscall.Stat_t
-	if err := fstatRetry(fd, &st); err != nil {
-		syscall.Close(fd)
-		return nil, 0, &fs.PathError{Op: "fstat", Path: name, Err: err}
+	fd, err := openRetry(dirfd, name, flags)
+	if err != nil {
+		if err == unix.ELOOP && !j.follow {
+			// The walker saw a regular file; a symbolic link is there now.
+			return nil, fmt.Errorf("%s: %w (replaced by a symbolic link during the scan)", j.path(), ErrNotRegular)
+		}
+		return nil, &fs.PathError{Op: "open", Path: j.path(), Err: err}
 	}
-	if mode := uint32(st.Mode) & syscall.S_IFMT; mode != syscall.S_IFREG {
-		syscall.Close(fd)
-		return nil, 0, fmt.Errorf("%s: %w (%s)", name, ErrNotRegular, typeName(unixFileMode(mode)))
-	}
-	return &rawFile{name: name, fd: fd}, st.Size, nil
+	return &rawFile{job: j, fd: fd}, nil
 }
 
-func openRetry(name string, flags int) (int, error) {
+func openRetry(dirfd int, name string, flags int) (int, error) {
 	for {
-		fd, err := syscall.Open(name, flags, 0)
-		if err != syscall.EINTR {
+		fd, err := unix.Openat(dirfd, name, flags, 0)
+		if err != unix.EINTR {
 			return fd, err
 		}
 	}
 }
 
-func fstatRetry(fd int, st *syscall.Stat_t) error {
+// regularSize returns the file's size, or an error wrapping ErrNotRegular
+// when it is not a regular file.
+func (f *rawFile) regularSize() (int64, error) {
+	f.mu.RLock()
+	defer f.mu.RUnlock()
+	if f.fd < 0 {
+		return 0, os.ErrClosed
+	}
+	var st unix.Stat_t
 	for {
-		err := syscall.Fstat(fd, st)
-		if err != syscall.EINTR {
-			return err
+		err := unix.Fstat(f.fd, &st)
+		if err == nil {
+			break
+		}
+		if err != unix.EINTR {
+			return 0, &fs.PathError{Op: "fstat", Path: f.job.path(), Err: err}
 		}
 	}
+	if mode := uint32(st.Mode) & unix.S_IFMT; mode != unix.S_IFREG {
+		return 0, fmt.Errorf("%s: %w (%s)", f.job.path(), ErrNotRegular, typeName(unixFileMode(mode)))
+	}
+	return st.Size, nil
 }
 
 // unixFileMode maps an S_IFMT value to the fs.FileMode type bits.
 func unixFileMode(m uint32) fs.FileMode {
 	switch m {
-	case syscall.S_IFIFO:
+	case unix.S_IFIFO:
 		return fs.ModeNamedPipe
-	case syscall.S_IFSOCK:
+	case unix.S_IFSOCK:
 		return fs.ModeSocket
-	case syscall.S_IFCHR:
+	case unix.S_IFCHR:
 		return fs.ModeDevice | fs.ModeCharDevice
-	case syscall.S_IFBLK:
+	case unix.S_IFBLK:
 		return fs.ModeDevice
-	case syscall.S_IFDIR:
+	case unix.S_IFDIR:
 		return fs.ModeDir
-	case syscall.S_IFLNK:
+	case unix.S_IFLNK:
 		return fs.ModeSymlink
 	}
 	return fs.ModeIrregular
@@ -99,12 +116,12 @@ func (f *rawFile) ReadAt(b []byte, off int64) (int, error) {
 	}
 	n := 0
 	for n < len(b) {
-		m, err := syscall.Pread(f.fd, b[n:], off+int64(n))
-		if err == syscall.EINTR {
+		m, err := unix.Pread(f.fd, b[n:], off+int64(n))
+		if err == unix.EINTR {
 			continue
 		}
 		if err != nil {
-			return n, &fs.PathError{Op: "read", Path: f.name, Err: err}
+			return n, &fs.PathError{Op: "read", Path: f.job.path(), Err: err}
 		}
 		if m == 0 {
 			return n, io.EOF
@@ -122,37 +139,39 @@ func (f *rawFile) Close() error {
 	if f.fd < 0 {
 		return os.ErrClosed
 	}
-	err := syscall.Close(f.fd)
+	err := unix.Close(f.fd)
 	f.fd = -1
 	return err
 }
 
-// readDir lists a directory without blocking: O_DIRECTORY makes the open
-// fail on anything else, such as a named pipe swapped in since the walk.
-func readDir(name string, follow bool) ([]fs.DirEntry, fs.FileInfo, error) {
-	flags := openFlags | syscall.O_DIRECTORY
+// openDir opens and lists a directory without blocking: O_DIRECTORY
+// makes the open fail on anything else, such as a named pipe swapped in
+// since the walk. The directory stays open for its files to be opened
+// relative to it; f is nil when it could not be opened.
+func openDir(name string, follow bool) (f *os.File, entries []fs.DirEntry, info fs.FileInfo, err error) {
+	flags := openFlags | unix.O_DIRECTORY
 	if !follow {
-		flags |= syscall.O_NOFOLLOW
+		flags |= unix.O_NOFOLLOW
 	}
-	fd, err := openRetry(name, flags)
+	fd, err := openRetry(unix.AT_FDCWD, name, flags)
 	if err != nil {
-		return nil, nil, &fs.PathError{Op: "open", Path: name, Err: err}
+		return nil, nil, nil, &fs.PathError{Op: "open", Path: name, Err: err}
 	}
 	// Back to blocking mode before os.NewFile: it would otherwise register
 	// the descriptor with the runtime's poller, which is of no use for a
 	// directory and costs the poller's own descriptors on first use.
-	if err := syscall.SetNonblock(fd, false); err != nil {
-		syscall.Close(fd)
-		return nil, nil, &fs.PathError{Op: "fcntl", Path: name, Err: err}
+	if err := unix.SetNonblock(fd, false); err != nil {
+		unix.Close(fd)
+		return nil, nil, nil, &fs.PathError{Op: "fcntl", Path: name, Err: err}
 	}
-	f := os.NewFile(uintptr(fd), name)
-	defer f.Close()
-	info, err := f.Stat()
+	f = os.NewFile(uintptr(fd), name)
+	info, err = f.Stat()
 	if err != nil {
-		return nil, nil, err
+		f.Close()
+		return nil, nil, nil, err
 	}
-	entries, err := f.ReadDir(-1)
-	return entries, info, err
+	entries, err = f.ReadDir(-1)
+	return f, entries, info, err
 }
 
 // deviceOf returns the device number of the file system holding fi.
@@ -168,8 +187,8 @@ func deviceOf(fi fs.FileInfo) (uint64, bool) {
 // 256: the other half is left to the program running the scan (its
 // standard streams, network connections, the Go runtime's own descriptors).
 func defaultMaxOpenFiles() int {
-	var rl syscall.Rlimit
-	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &rl); err != nil || rl.Cur == 0 {
+	var rl unix.Rlimit
+	if err := unix.Getrlimit(unix.RLIMIT_NOFILE, &rl); err != nil || rl.Cur == 0 {
 		return 32
 	}
 	return int(min(max(rl.Cur/2, 1), 256))

@@ -50,7 +50,7 @@ func (w *walker) walkRoot(root string) {
 	}
 	switch {
 	case fi.Mode().IsRegular():
-		w.s.sendJobs([]job{{path: root, follow: true}})
+		w.s.sendJobs([]job{{name: root, follow: true}})
 	case fi.IsDir():
 		w.rootDev, w.hasDev = deviceOf(fi)
 		top := dirFrame{path: root, info: fi}
@@ -77,32 +77,70 @@ func (w *walker) skipped(name, rel string) bool {
 	return false
 }
 
-// walkDir reads one directory and walks what is below it, depth first.
+// walkDir walks the directory d and everything below it, depth first.
 // stack holds the directories above d; follow says d was reached through
 // a symbolic link.
 func (w *walker) walkDir(d dirFrame, stack []dirFrame, follow bool) {
-	s := w.s
-	if !s.acquire() {
+	subdirs, links, ok := w.listDir(&d, follow)
+	if !ok {
 		return
 	}
-	entries, info, err := readDir(d.path, follow)
-	s.release()
+	stack = append(stack, d)
+	for _, c := range subdirs {
+		if w.s.ctx.Err() != nil {
+			return
+		}
+		w.enter(c, stack, false)
+	}
+	for _, c := range links {
+		if w.s.ctx.Err() != nil {
+			return
+		}
+		w.followLink(c, stack)
+	}
+}
+
+// listDir reads the directory d, hands its files to the workers, reports
+// its special files, and returns its subdirectories and the symbolic
+// links to follow. ok is false when there is nothing below d to walk.
+//
+// The directory's descriptor stays open, when the budget allows (see
+// scanner.keepDir), until the workers have opened its files relative to
+// it: a lookup of one name instead of the whole path, for every file. The
+// walker itself holds no descriptor once listDir returns, so it never
+// holds one while it walks below d or waits on the workers.
+func (w *walker) listDir(d *dirFrame, follow bool) (subdirs, links []dirFrame, ok bool) {
+	s := w.s
+	if !s.acquire() {
+		return nil, nil, false
+	}
+	f, entries, info, err := openDir(d.path, follow)
+	h := &dirHandle{s: s, path: d.path}
+	h.refs.Store(1) // the walker's own, dropped once every file is handed over
+	switch {
+	case f == nil:
+		s.release()
+	case s.keepDir():
+		h.f, h.fd = f, int(f.Fd())
+	default:
+		f.Close()
+		s.release()
+	}
+	defer h.done()
 	if info != nil {
 		d.info = info
 		if dev, ok := deviceOf(info); ok && w.hasDev && s.opts.OneFilesystem && dev != w.rootDev {
-			return
+			return nil, nil, false
 		}
 	}
 	if err != nil {
 		s.sendErr(d.path, d.bundle, d.outer, err)
 		if entries == nil {
-			return
+			return nil, nil, false
 		}
 	}
-	stack = append(stack, d)
 	// Files go to the workers in batches: one channel operation per
-	// batch instead of per file. Batches are flushed before entering a
-	// subdirectory, so the workers are never starved by a deep walk.
+	// batch instead of per file.
 	var batch []job
 	flush := func() {
 		if len(batch) > 0 {
@@ -113,10 +151,9 @@ func (w *walker) walkDir(d dirFrame, stack []dirFrame, follow bool) {
 	defer flush()
 	for _, e := range entries {
 		if s.ctx.Err() != nil {
-			return
+			return nil, nil, false
 		}
 		name := e.Name()
-		p := filepath.Join(d.path, name)
 		rel := name
 		if d.rel != "" {
 			rel = d.rel + "/" + name
@@ -124,26 +161,26 @@ func (w *walker) walkDir(d dirFrame, stack []dirFrame, follow bool) {
 		if w.skipped(name, rel) {
 			continue
 		}
-		child := dirFrame{path: p, rel: rel, bundle: d.bundle, outer: d.outer}
 		t := e.Type()
 		switch {
 		case t.IsDir():
-			flush()
-			w.enter(child, stack, false)
+			subdirs = append(subdirs, dirFrame{path: filepath.Join(d.path, name), rel: rel, bundle: d.bundle, outer: d.outer})
 		case t.IsRegular():
-			batch = append(batch, job{path: p, bundle: d.bundle, outer: d.outer})
+			h.refs.Add(1)
+			batch = append(batch, job{dir: h, name: name, bundle: d.bundle, outer: d.outer})
 			if len(batch) == jobBatch {
 				flush()
 			}
 		case t&fs.ModeSymlink != 0:
 			if s.opts.FollowSymlinks {
-				flush()
-				w.followLink(child, stack)
+				links = append(links, dirFrame{path: filepath.Join(d.path, name), rel: rel, bundle: d.bundle, outer: d.outer})
 			}
 		default:
+			p := filepath.Join(d.path, name)
 			s.sendErr(p, d.bundle, d.outer, fmt.Errorf("%s: %w (%s)", p, ErrNotRegular, typeName(t)))
 		}
 	}
+	return subdirs, links, true
 }
 
 // enter walks a subdirectory, noting the bundle it opens.
@@ -166,7 +203,7 @@ func (w *walker) followLink(d dirFrame, stack []dirFrame) {
 	}
 	switch {
 	case fi.Mode().IsRegular():
-		w.s.sendJobs([]job{{path: d.path, follow: true, bundle: d.bundle, outer: d.outer}})
+		w.s.sendJobs([]job{{name: d.path, follow: true, bundle: d.bundle, outer: d.outer}})
 	case fi.IsDir():
 		for _, a := range stack {
 			if a.info != nil && os.SameFile(a.info, fi) {
@@ -207,5 +244,8 @@ func (s *scanner) sendJobs(j []job) {
 	select {
 	case s.jobs <- j:
 	case <-s.ctx.Done():
+		for _, j := range j {
+			j.dir.done()
+		}
 	}
 }

@@ -193,7 +193,7 @@ type progress struct {
 }
 
 func (p *progress) show(sp archcheck.ScanProgress) {
-	fmt.Fprintf(p.w, "\r\033[K%d files, %.1f MiB, %d executables, %d errors", sp.Files, float64(sp.Bytes)/(1<<20), sp.Candidates, sp.Errors)
+	fmt.Fprintf(p.w, "\r\033[K%d files, %.1f MiB read, %d executables, %d errors", sp.Files, float64(sp.Bytes)/(1<<20), sp.Candidates, sp.Errors)
 	p.drawn = true
 }
 
