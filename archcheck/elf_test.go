@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -431,4 +432,51 @@ func TestReadELFExpectations(t *testing.T) {
 			tt.check(t, f.Slices[0])
 		})
 	}
+}
+
+// multiarchTriplets maps GOARCH to the Debian multiarch directory name
+// under /usr/lib (dpkg-architecture's DEB_HOST_MULTIARCH).
+var multiarchTriplets = map[string]string{
+	"amd64":   "x86_64-linux-gnu",
+	"arm64":   "aarch64-linux-gnu",
+	"386":     "i386-linux-gnu",
+	"arm":     "arm-linux-gnueabihf",
+	"riscv64": "riscv64-linux-gnu",
+	"ppc64le": "powerpc64le-linux-gnu",
+	"s390x":   "s390x-linux-gnu",
+	"loong64": "loongarch64-linux-gnu",
+}
+
+// multiarchLibDir returns the host's multiarch library directory, such as
+// /usr/lib/x86_64-linux-gnu, or "" when there is none.
+func multiarchLibDir() string {
+	triplet, ok := multiarchTriplets[runtime.GOARCH]
+	if !ok {
+		return ""
+	}
+	dir := filepath.Join("/usr/lib", triplet)
+	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+		return ""
+	}
+	return dir
+}
+
+// largestSharedObject returns the largest regular file in dir whose name
+// holds ".so", or "" when there is none.
+func largestSharedObject(dir string) string {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return ""
+	}
+	var best string
+	var bestSize int64
+	for _, e := range entries {
+		if !e.Type().IsRegular() || !strings.Contains(e.Name(), ".so") {
+			continue
+		}
+		if fi, err := e.Info(); err == nil && fi.Size() > bestSize {
+			best, bestSize = filepath.Join(dir, e.Name()), fi.Size()
+		}
+	}
+	return best
 }
