@@ -3,6 +3,7 @@ package archcheck
 import (
 	"bufio"
 	"bytes"
+	"debug/elf"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -66,6 +67,7 @@ var readelfOSABI = map[string]string{
 	"UNIX - System V": "none",
 	"UNIX - GNU":      "linux",
 	"UNIX - FreeBSD":  "freebsd",
+	"UNIX - OpenBSD":  "openbsd",
 }
 
 var (
@@ -192,7 +194,16 @@ func readelfFacts(t *testing.T, path string) elfFacts {
 	default:
 		t.Fatalf("readelf %s: file type %q not in the test's table", path, typ)
 	}
-	f.PIE = strings.HasPrefix(typ, "DYN") && (pieFlag || f.Type == TypeExecutable)
+	// readelf calls an ET_DYN a Position-Independent Executable for
+	// DF_1_PIE alone. ELFInfo.PIE also counts an ET_DYN with an
+	// interpreter and no DT_SONAME, for linkers before binutils 2.26,
+	// which did not set DF_1_PIE; runnable ET_DYN files without it are
+	// still made (Debian 12's pam_cap.so is one). Derive that from
+	// readelf's own PT_INTERP and SONAME lines.
+	f.PIE = strings.HasPrefix(typ, "DYN") && (pieFlag || f.Type == TypeExecutable || (f.Interpreter != "" && f.Soname == ""))
+	if f.PIE {
+		f.Type = TypeExecutable
+	}
 	f.Static = f.Interpreter == "" && len(f.Needed) == 0
 	slices.Sort(f.VersionNeeds)
 	f.VersionNeeds = slices.Compact(f.VersionNeeds)
@@ -254,6 +265,11 @@ import "C"
 
 func main() { C.hello() }
 `
+
+// cgoSpec builds cgoProgram for linux/amd64 with the host C compiler.
+func cgoSpec(flags ...string) testenv.BuildSpec {
+	return testenv.BuildSpec{GOOS: "linux", GOARCH: "amd64", CGO: true, Source: cgoProgram, Flags: flags}
+}
 
 var hostGCC = sync.OnceValues(func() (string, error) { return exec.LookPath("gcc") })
 
@@ -321,9 +337,16 @@ func elfCases(short bool) []elfCase {
 			cases = append(cases, elfCase{plat + "/pie", goELF(spec)})
 		}
 	}
-	cgo := func(flags ...string) testenv.BuildSpec {
-		return testenv.BuildSpec{GOOS: "linux", GOARCH: "amd64", CGO: true, Source: cgoProgram, Flags: flags}
+	// Go links OpenBSD binaries against libc without cgo, so these are
+	// the dynamic tables of 32-bit and big-endian files that
+	// cross-compile anywhere.
+	for _, arch := range []string{"386", "arm", "ppc64"} {
+		if short && arch != "386" {
+			continue
+		}
+		cases = append(cases, elfCase{"openbsd/" + arch, goELF(testenv.BuildSpec{GOOS: "openbsd", GOARCH: arch})})
 	}
+	cgo := cgoSpec
 	cases = append(cases,
 		elfCase{"linux/amd64/cgo", goELF(cgo())},
 		elfCase{"linux/amd64/cgo-pie", goELF(cgo("-buildmode=pie"))},
@@ -345,23 +368,45 @@ func TestReadELF(t *testing.T) {
 	for _, tc := range elfCases(testing.Short()) {
 		t.Run(tc.name, func(t *testing.T) {
 			path := tc.path(t)
-			f, err := Open(path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer f.Close()
-			s := f.Slices[0]
-			if s.Err != nil {
-				t.Fatalf("slice error: %v", s.Err)
-			}
-			if s.ELF == nil || s.PE != nil {
-				t.Fatalf("ELF = %v, PE = %v; want ELF details only", s.ELF, s.PE)
-			}
-			want := readelfFacts(t, path)
-			if diff := cmp.Diff(want, factsOf(s)); diff != "" {
-				t.Errorf("facts mismatch with readelf (-want +got):\n%s", diff)
-			}
+			compareReadelf(t, path, readelfFacts(t, path))
 		})
+	}
+}
+
+// compareReadelf opens path and compares its first slice's facts with
+// want, which readelf vouched for.
+func compareReadelf(t *testing.T, path string, want elfFacts) {
+	t.Helper()
+	f, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	s := f.Slices[0]
+	if s.Err != nil {
+		t.Fatalf("slice error: %v", s.Err)
+	}
+	if s.ELF == nil || s.PE != nil {
+		t.Fatalf("ELF = %v, PE = %v; want ELF details only", s.ELF, s.PE)
+	}
+	if diff := cmp.Diff(want, factsOf(s)); diff != "" {
+		t.Errorf("facts mismatch with readelf (-want +got):\n%s", diff)
+	}
+	// The same through a reader that cannot tell its size, where reads
+	// are bounded by the data alone.
+	osf, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer osf.Close()
+	f, err = NewFile(sizeHidden{osf})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := f.Slices[0]; s.Err != nil || s.ELF == nil {
+		t.Errorf("size hidden: Err = %v, ELF = %v", s.Err, s.ELF)
+	} else if diff := cmp.Diff(want, factsOf(s)); diff != "" {
+		t.Errorf("size hidden: facts mismatch with readelf (-want +got):\n%s", diff)
 	}
 }
 
@@ -432,6 +477,84 @@ func TestReadELFExpectations(t *testing.T) {
 			tt.check(t, f.Slices[0])
 		})
 	}
+}
+
+// TestReadELFSystemTree compares with readelf over a sample of the host's
+// own executables and shared libraries: what a scan of /usr meets, built
+// by toolchains and linkers other than Go's.
+func TestReadELFSystemTree(t *testing.T) {
+	mustHaveReadelf(t)
+	dirs := []string{"/usr/bin"}
+	if dir := multiarchLibDir(); dir != "" {
+		dirs = append(dirs, dir)
+	}
+	n := 300
+	if testing.Short() {
+		n = 40
+	}
+	paths := systemELFFiles(t, n, dirs...)
+	if len(paths) == 0 {
+		t.Skipf("no ELF executables or shared libraries in %q", dirs)
+	}
+	for _, path := range paths {
+		t.Run(strings.TrimPrefix(path, "/"), func(t *testing.T) {
+			t.Parallel()
+			compareReadelf(t, path, readelfFacts(t, path))
+		})
+	}
+}
+
+// systemELFFiles returns up to n ELF executables and shared objects from
+// the trees under dirs: every k-th regular file in path order, so that
+// the sample is spread over the trees and the same from run to run.
+func systemELFFiles(t *testing.T, n int, dirs ...string) []string {
+	t.Helper()
+	var all []string
+	for _, dir := range dirs {
+		err := filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
+			if err != nil {
+				return nil // an unreadable directory is not the test's subject
+			}
+			if d.Type().IsRegular() && isELFProgram(path) {
+				all = append(all, path)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	slices.Sort(all)
+	k := max(1, len(all)/n)
+	var sample []string
+	for i := 0; i < len(all) && len(sample) < n; i += k {
+		sample = append(sample, all[i])
+	}
+	return sample
+}
+
+// isELFProgram reports whether path starts with an ELF header of type
+// ET_EXEC or ET_DYN, read by hand so that the sample does not depend on
+// the code under test.
+func isELFProgram(path string) bool {
+	f, err := os.Open(path)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	// e_ident (16 bytes) and e_type (2 bytes), System V ABI "ELF Header".
+	var h [18]byte
+	if _, err := f.ReadAt(h[:], 0); err != nil || string(h[:4]) != "\x7fELF" {
+		return false
+	}
+	var typ uint16
+	switch elf.Data(h[elf.EI_DATA]) {
+	case elf.ELFDATA2LSB:
+		typ = uint16(h[16]) | uint16(h[17])<<8
+	case elf.ELFDATA2MSB:
+		typ = uint16(h[16])<<8 | uint16(h[17])
+	}
+	return elf.Type(typ) == elf.ET_EXEC || elf.Type(typ) == elf.ET_DYN
 }
 
 // multiarchTriplets maps GOARCH to the Debian multiarch directory name
