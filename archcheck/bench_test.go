@@ -60,3 +60,38 @@ func BenchmarkIdentify(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkReadELF measures Open on large system shared libraries, whose
+// dynamic string and symbol tables run to megabytes: libstdc++.so.6, and
+// the largest shared object in the multiarch library directory (libLLVM
+// on a Debian machine with LLVM installed).
+func BenchmarkReadELF(b *testing.B) {
+	dir := multiarchLibDir()
+	if dir == "" {
+		b.Skip("no multiarch library directory for this GOARCH")
+	}
+	libs := []struct{ name, path string }{
+		{"libstdc++", filepath.Join(dir, "libstdc++.so.6")},
+		{"largest", largestSharedObject(dir)},
+	}
+	for _, lib := range libs {
+		b.Run(lib.name, func(b *testing.B) {
+			fi, err := os.Stat(lib.path)
+			if lib.path == "" || err != nil {
+				b.Skipf("%s: not on this system: %v", lib.name, err)
+			}
+			b.SetBytes(fi.Size())
+			b.ReportAllocs()
+			for b.Loop() {
+				f, err := Open(lib.path)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if s := f.Slices[0]; s.ELF == nil || s.Err != nil {
+					b.Fatalf("ELF = %v, Err = %v", s.ELF, s.Err)
+				}
+				f.Close()
+			}
+		})
+	}
+}

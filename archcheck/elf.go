@@ -40,7 +40,7 @@ type ELFInfo struct {
 	PIE bool `json:"pie"`
 
 	// Glibc is the highest GLIBC_x.y[.z] symbol version the slice needs
-	// (from its SHT_GNU_verneed section), compared numerically, such as
+	// (from its DT_VERNEED table), compared numerically, such as
 	// "2.34": the oldest glibc it can run with. Versions a library
 	// defines for others are not needs.
 	Glibc string `json:"glibc,omitempty"`
@@ -76,8 +76,9 @@ const maxInterpSize = 4096
 // executables.
 const dt1PIE = uint64(elf.DF_1_PIE)
 
-// readELF reads the dynamic-linking facts of an ELF slice through
-// debug/elf. It returns what it could read together with an error
+// readELF reads the dynamic-linking facts of an ELF slice: the headers
+// through debug/elf, the dynamic table as the loader finds it
+// (elf_dynamic.go). It returns what it could read together with an error
 // joining every problem met, so one bad table hides nothing else. For
 // ET_DYN it also settles s.Type, which the header fast path can only
 // guess: a static PIE (DF_1_PIE, no interpreter) is an executable, and a
@@ -101,12 +102,9 @@ func readELF(s *Slice) (*ELFInfo, error) {
 	if err != nil {
 		errs = append(errs, err)
 	}
-	if err := info.readVersionNeeds(s, f); err != nil {
-		errs = append(errs, err)
-	}
-	// A PT_DYNAMIC without a SHT_DYNAMIC section (section headers
-	// stripped, as sstrip does) leaves DT_NEEDED unread: say so rather
-	// than call the slice static.
+	// A dynamic table, or a DT_NEEDED name in it, that could not be read
+	// leaves the libraries unknown: say so rather than call the slice
+	// static.
 	info.Static = info.Interpreter == "" && len(info.Needed) == 0 && !unread
 	if f.Type == elf.ET_DYN {
 		switch {
@@ -200,8 +198,9 @@ func loadOffset(p *elf.Prog, addr uint64) (int64, bool) {
 	if addr < p.Vaddr || addr-p.Vaddr >= p.Filesz {
 		return 0, false
 	}
+	// p.Off+d stays within 1<<62: no overflow, and int64 holds it.
 	d := addr - p.Vaddr
-	if p.Off > 1<<62 || d > 1<<62 {
+	if p.Off > 1<<62 || d > 1<<62-p.Off {
 		return 0, false
 	}
 	return int64(p.Off + d), true
@@ -222,44 +221,55 @@ func progFlags(fl elf.ProgFlag) string {
 	return b.String()
 }
 
-// readDynamic reads the string entries of the dynamic section and
-// DT_FLAGS_1. unreadDynamic reports a PT_DYNAMIC segment that debug/elf
-// cannot read, because it finds the dynamic table through the section
-// headers only.
-func (info *ELFInfo) readDynamic(s *Slice, f *elf.File) (flags1 uint64, unreadDynamic bool, err error) {
-	ds := f.SectionByType(elf.SHT_DYNAMIC)
-	if ds == nil {
-		for _, p := range f.Progs {
-			if p.Type == elf.PT_DYNAMIC {
-				return 0, true, formatErr(s.Offset+int64(min(p.Off, 1<<62)), nil,
-					"PT_DYNAMIC segment without a SHT_DYNAMIC section: section headers stripped, libraries unknown")
-			}
-		}
-		return 0, false, nil
+// readDynamic reads the libraries, search paths, DT_FLAGS_1 and symbol
+// version needs from the dynamic table. unread reports a dynamic table, or
+// a DT_NEEDED name in it, that could not be read.
+func (info *ELFInfo) readDynamic(s *Slice, f *elf.File) (flags1 uint64, unread bool, err error) {
+	d, err := readDynamicTable(s, f)
+	if d == nil {
+		return 0, err != nil, err
 	}
-	off := s.Offset + int64(min(ds.Offset, 1<<62))
-	var errs []error
-	str := func(tag elf.DynTag) []string {
-		v, err := guard("debug/elf", func() ([]string, error) { return f.DynString(tag) })
-		if err != nil {
-			errs = append(errs, elfErr(off, err, "reading "+tag.String()))
+	errs := []error{err}
+	unread = err != nil
+	if len(d.needed)+len(d.soname)+len(d.runpath)+len(d.rpath) == 0 && !d.hasVerneed {
+		// Nothing refers to the string table: a table without one (the
+		// empty PT_DYNAMIC of a separate debug-information file) is fine.
+		return d.flags1, unread, errors.Join(errs...)
+	}
+	if _, err := d.stringTable(); err != nil {
+		return d.flags1, unread || len(d.needed) > 0, errors.Join(append(errs, err)...)
+	}
+	strErrs := 0
+	strs := func(offs []uint64, tag elf.DynTag) []string {
+		var v []string
+		for _, o := range offs {
+			if strErrs == maxTableErrors {
+				break
+			}
+			str, err := d.str(o, tag.String())
+			if err != nil {
+				if strErrs++; strErrs == maxTableErrors {
+					err = errors.Join(err, formatErr(s.Offset+d.off, nil, "giving up on the dynamic table's strings after %d errors", strErrs))
+				}
+				errs = append(errs, err)
+				continue
+			}
+			v = append(v, str)
 		}
 		return v
 	}
-	info.Needed = str(elf.DT_NEEDED)
-	if v := str(elf.DT_SONAME); len(v) > 0 {
-		info.Soname = v[0]
+	info.Needed = strs(d.needed, elf.DT_NEEDED)
+	unread = unread || len(info.Needed) < len(d.needed)
+	if v := strs(d.soname, elf.DT_SONAME); len(v) > 0 {
+		// glibc records the last DT_SONAME, and readelf prints them all.
+		info.Soname = v[len(v)-1]
 	}
-	info.RunPath = splitPaths(str(elf.DT_RUNPATH))
-	info.RPath = splitPaths(str(elf.DT_RPATH))
-	vals, err := guard("debug/elf", func() ([]uint64, error) { return f.DynValue(elf.DT_FLAGS_1) })
-	if err != nil {
-		errs = append(errs, elfErr(off, err, "reading DT_FLAGS_1"))
-	}
-	for _, v := range vals {
-		flags1 |= v
-	}
-	return flags1, false, errors.Join(errs...)
+	info.RunPath = splitPaths(strs(d.runpath, elf.DT_RUNPATH))
+	info.RPath = splitPaths(strs(d.rpath, elf.DT_RPATH))
+	needs, err := d.versionNeeds()
+	errs = append(errs, err)
+	info.setVersionNeeds(needs)
+	return d.flags1, unread, errors.Join(errs...)
 }
 
 // splitPaths splits DT_RUNPATH or DT_RPATH strings into their
@@ -272,31 +282,17 @@ func splitPaths(v []string) []string {
 	return dirs
 }
 
-// readVersionNeeds reads SHT_GNU_verneed through DynamicVersionNeeds.
-// debug/elf reaches it through the dynamic symbol table and the versym
-// table, and reports their absence as an error; a slice without all
-// three simply needs no versions.
-func (info *ELFInfo) readVersionNeeds(s *Slice, f *elf.File) error {
-	vn := f.SectionByType(elf.SHT_GNU_VERNEED)
-	if vn == nil || f.SectionByType(elf.SHT_GNU_VERSYM) == nil || f.SectionByType(elf.SHT_DYNSYM) == nil {
-		return nil
-	}
-	needs, err := guard("debug/elf", func() ([]elf.DynamicVersionNeed, error) { return f.DynamicVersionNeeds() })
-	if err != nil {
-		return elfErr(s.Offset+int64(min(vn.Offset, 1<<62)), err, "reading symbol version needs")
-	}
+// setVersionNeeds sets VersionNeeds and Glibc from the version needs.
+func (info *ELFInfo) setVersionNeeds(needs []versionNeed) {
 	var best []int
 	for _, n := range needs {
-		for _, d := range n.Needs {
-			info.VersionNeeds = append(info.VersionNeeds, n.Name+": "+d.Dep)
-			if v, ok := glibcVersion(d.Dep); ok && (best == nil || slices.Compare(v, best) > 0) {
-				best, info.Glibc = v, strings.TrimPrefix(d.Dep, "GLIBC_")
-			}
+		info.VersionNeeds = append(info.VersionNeeds, n.File+": "+n.Version)
+		if v, ok := glibcVersion(n.Version); ok && (best == nil || slices.Compare(v, best) > 0) {
+			best, info.Glibc = v, strings.TrimPrefix(n.Version, "GLIBC_")
 		}
 	}
 	slices.Sort(info.VersionNeeds)
 	info.VersionNeeds = slices.Compact(info.VersionNeeds)
-	return nil
 }
 
 // glibcVersion parses a glibc symbol version such as GLIBC_2.2.5 into

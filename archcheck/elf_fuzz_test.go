@@ -47,12 +47,26 @@ func FuzzELF(f *testing.F) {
 		}
 		f.Add(data)
 	}
+	// A cgo binary, which needs glibc symbol versions, with its section
+	// headers stripped as sstrip leaves it: the dynamic table, strings and
+	// version needs are found through PT_DYNAMIC and PT_LOAD alone.
+	if _, err := hostGCC(); err == nil {
+		data, err := os.ReadFile(testenv.Build(f, cgoSpec("-ldflags=-s -w")))
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(stripSectionHeaders(f, data))
+	}
 	// A small real shared library with a dynamic section, symbol
 	// versions both defined and needed, and an interpreter-less ET_DYN.
 	for _, p := range []string{"/usr/lib/x86_64-linux-gnu/libdl.so.2", "/usr/lib/x86_64-linux-gnu/libz.so.1"} {
 		if data, err := os.ReadFile(p); err == nil {
 			f.Add(data)
 		}
+	}
+	// libz again without its section headers.
+	if data, err := os.ReadFile("/usr/lib/x86_64-linux-gnu/libz.so.1"); err == nil {
+		f.Add(stripSectionHeaders(f, data))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		if ff, err := NewFile(bytes.NewReader(data)); err == nil {
@@ -63,9 +77,14 @@ func FuzzELF(f *testing.F) {
 				}
 			}
 		}
-		// Also past a header the fast path would have rejected.
+		// Also past a header the fast path would have rejected, and
+		// through a reader that cannot tell its size, where only the data
+		// present bounds the reads.
 		s := &Slice{r: bytes.NewReader(data), format: FormatELF, SliceHeader: SliceHeader{Size: int64(len(data))}}
 		_, err := readELF(s)
+		checkSliceErr(t, err)
+		s = &Slice{r: sizeHidden{bytes.NewReader(data)}, format: FormatELF, SliceHeader: SliceHeader{Size: -1}}
+		_, err = readELF(s)
 		checkSliceErr(t, err)
 	})
 }
