@@ -44,6 +44,7 @@ type ScanOptions struct {
 	// directories and files together. 0 derives it from the process's
 	// descriptor limit (RLIMIT_NOFILE on Unix), using at most half of it,
 	// so a scan under `ulimit -n 64` leaves the rest of the program room.
+	// The least is 2: a directory being read and a file being examined.
 	MaxOpenFiles int
 
 	// FollowSymlinks follows symbolic links below the roots, as find -L
@@ -200,18 +201,19 @@ func Scan(ctx context.Context, roots []string, opts ScanOptions) iter.Seq2[*Scan
 
 // A scanner is one running Scan: a walker goroutine feeding file paths to
 // a pool of workers, all sending results to one channel.
+//
+// The descriptor budget is split: each worker holds at most one file open
+// at a time, and dirTokens holds one token for each of the rest, which
+// the walker takes to read a directory and may leave with the directory
+// while the workers open its files (see keepDir). The workers never wait
+// for a token, so they always make progress and give directories back.
 type scanner struct {
-	ctx     context.Context
-	opts    ScanOptions
-	host    *Host
-	tokens  chan struct{} // one per descriptor the scan may hold open
-	jobs    chan []job
-	results chan *ScanResult
-
-	// Listed directories held open for their files, and how many may
-	// be: the budget less one descriptor per worker.
-	heldDirs    atomic.Int64
-	maxHeldDirs int64
+	ctx       context.Context
+	opts      ScanOptions
+	host      *Host
+	dirTokens chan struct{}
+	jobs      chan []job
+	results   chan *ScanResult
 
 	files, bytes, candidates, errors atomic.Int64
 }
@@ -221,14 +223,11 @@ func newScanner(ctx context.Context, opts ScanOptions) *scanner {
 	if maxOpen <= 0 {
 		maxOpen = defaultMaxOpenFiles()
 	}
-	maxOpen = max(maxOpen, 1)
+	maxOpen = max(maxOpen, 2) // a directory being read, a file being examined
 	workers := opts.Workers
 	if workers <= 0 {
 		workers = 2 * runtime.GOMAXPROCS(0)
 	}
-	// Each worker holds at most one file open; what is left of the budget
-	// may hold listed directories open (see scanner.keepDir), when there
-	// is room for one beside the workers.
 	workers = max(min(workers, maxOpen-1), 1)
 	opts.Workers, opts.MaxOpenFiles = workers, maxOpen
 	host := opts.Host
@@ -236,13 +235,12 @@ func newScanner(ctx context.Context, opts ScanOptions) *scanner {
 		host = Target(runtime.GOOS, runtime.GOARCH)
 	}
 	return &scanner{
-		ctx:         ctx,
-		opts:        opts,
-		host:        host,
-		maxHeldDirs: int64(maxOpen - workers),
+		ctx:       ctx,
+		opts:      opts,
+		host:      host,
+		dirTokens: make(chan struct{}, maxOpen-workers),
 		// Buffers decouple the walker from the workers; their size only
 		// trades memory for smoothness.
-		tokens:  make(chan struct{}, maxOpen),
 		jobs:    make(chan []job, 16),
 		results: make(chan *ScanResult, 64),
 	}
@@ -257,7 +255,7 @@ func (s *scanner) progress() ScanProgress {
 func (s *scanner) run(roots []string) {
 	var wg sync.WaitGroup
 	for range s.opts.Workers {
-		wg.Go(s.work)
+		wg.Go(s.newWorker().run)
 	}
 	w := walker{s: s}
 	for _, root := range roots {
@@ -271,18 +269,25 @@ func (s *scanner) run(roots []string) {
 	close(s.results)
 }
 
-// acquire takes a descriptor token, or reports false when the scan is
+// acquireDir takes a directory token, or reports false when the scan is
 // cancelled first.
-func (s *scanner) acquire() bool {
+func (s *scanner) acquireDir() bool {
 	select {
-	case s.tokens <- struct{}{}:
+	case s.dirTokens <- struct{}{}:
 		return true
 	case <-s.ctx.Done():
 		return false
 	}
 }
 
-func (s *scanner) release() { <-s.tokens }
+func (s *scanner) releaseDir() { <-s.dirTokens }
+
+// keepDir reports whether a directory just read (whose token the walker
+// holds) may stay open for its files to be opened relative to it: only
+// while another token is left for the walker to read the next directory
+// without waiting for the workers. Only the walker takes tokens, so the
+// answer can only become more generous before it acts on it.
+func (s *scanner) keepDir() bool { return len(s.dirTokens) < cap(s.dirTokens) }
 
 // send delivers a result, or drops it when the scan is cancelled.
 func (s *scanner) send(r *ScanResult) {

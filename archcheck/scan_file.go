@@ -59,54 +59,53 @@ func (h *dirHandle) done() {
 	if h != nil && h.refs.Add(-1) == 0 && h.f != nil {
 		h.f.Close()
 		h.f = nil
-		h.s.heldDirs.Add(-1)
-		h.s.release()
+		h.s.releaseDir()
 	}
 }
 
-// keepDir reports whether a listed directory may stay open for its files
-// to be opened relative to it. Directories kept open never take the
-// descriptors the workers need (see newScanner), so workers always make
-// progress and release them.
-func (s *scanner) keepDir() bool {
-	if s.heldDirs.Add(1) <= s.maxHeldDirs {
-		return true
-	}
-	s.heldDirs.Add(-1)
-	return false
+// A worker examines files, one at a time.
+type worker struct {
+	s   *scanner
+	buf []byte // the sniffed page, reused from file to file
+
+	// Counts not yet added to the scanner's: they are added once per
+	// batch, so the workers do not contend for the counters file by file.
+	files, bytes, candidates int64
 }
 
-// work examines files until the walker is done or the scan is cancelled.
-func (s *scanner) work() {
-	buf := make([]byte, sniffSize)
+func (s *scanner) newWorker() *worker { return &worker{s: s, buf: make([]byte, sniffSize)} }
+
+// run examines files until the walker is done or the scan is cancelled.
+func (w *worker) run() {
+	s := w.s
 	for batch := range s.jobs {
 		for _, j := range batch {
 			var r *ScanResult
 			if s.ctx.Err() == nil { // else drain, so the walker is never stuck sending
-				r = s.examine(j, buf)
+				r = w.examine(j)
 			}
 			j.dir.done()
 			if r != nil {
 				s.send(r)
 			}
 		}
+		s.files.Add(w.files)
+		s.bytes.Add(w.bytes)
+		s.candidates.Add(w.candidates)
+		w.files, w.bytes, w.candidates = 0, 0, 0
 	}
 }
 
 // examine identifies one file, and parses it if it is an executable. It
 // returns nil for a file that is not an executable, or that OnlyNonNative
 // filters out.
-func (s *scanner) examine(j job, buf []byte) *ScanResult {
-	if !s.acquire() {
-		return nil
-	}
-	defer s.release()
+func (w *worker) examine(j job) *ScanResult {
 	if testHookOpen != nil {
 		if closed := testHookOpen(j.path()); closed != nil {
 			defer closed()
 		}
 	}
-	f, err := s.examineFile(j, buf)
+	f, err := w.examineFile(j)
 	if err != nil {
 		if errors.Is(err, ErrNotExecutable) {
 			return nil
@@ -117,8 +116,8 @@ func (s *scanner) examine(j job, buf []byte) *ScanResult {
 	if f == nil {
 		return nil
 	}
-	r := &ScanResult{Path: j.path(), Bundle: j.bundle, OuterBundle: j.outer, File: f, Assessment: Assess(f, s.host)}
-	if s.opts.OnlyNonNative && (r.Assessment.Verdict == Native || r.Assessment.Verdict == NotExecutable) {
+	r := &ScanResult{Path: j.path(), Bundle: j.bundle, OuterBundle: j.outer, File: f, Assessment: Assess(f, w.s.host)}
+	if w.s.opts.OnlyNonNative && (r.Assessment.Verdict == Native || r.Assessment.Verdict == NotExecutable) {
 		return nil
 	}
 	return r
@@ -131,16 +130,17 @@ func (s *scanner) examine(j job, buf []byte) *ScanResult {
 // and a named pipe or directory swapped in since then fails the read
 // (ESPIPE, EISDIR), which is when the file is looked at again to say
 // what it has become.
-func (s *scanner) examineFile(j job, buf []byte) (*File, error) {
+func (w *worker) examineFile(j job) (*File, error) {
+	s, buf := w.s, w.buf
 	rf, err := j.open()
 	if err != nil {
 		return nil, err
 	}
 	defer rf.Close()
-	n, err := rf.ReadAt(buf, 0)
-	s.files.Add(1)
-	s.bytes.Add(int64(n))
-	if err != nil && err != io.EOF {
+	n, err := rf.sniff(buf)
+	w.files++
+	w.bytes += int64(n)
+	if err != nil {
 		if _, serr := rf.regularSize(); serr != nil {
 			return nil, serr
 		}
@@ -149,7 +149,7 @@ func (s *scanner) examineFile(j job, buf []byte) (*File, error) {
 	if Identify(buf[:n]) == FormatUnknown {
 		return nil, nil
 	}
-	s.candidates.Add(1)
+	w.candidates++
 	size, err := rf.regularSize()
 	if err != nil {
 		return nil, err

@@ -25,9 +25,8 @@ func FuzzScanSniff(f *testing.F) {
 		if err := os.WriteFile(p, data, 0o644); err != nil {
 			t.Fatal(err)
 		}
-		s := newScanner(t.Context(), ScanOptions{})
-		buf := make([]byte, sniffSize)
-		got, gotErr := s.examineFile(job{name: p}, buf)
+		w := newScanner(t.Context(), ScanOptions{}).newWorker()
+		got, gotErr := w.examineFile(job{name: p})
 		want, wantErr := Open(p)
 		if want != nil {
 			defer want.Close()

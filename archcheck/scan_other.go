@@ -4,6 +4,7 @@ package archcheck
 
 import (
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 )
@@ -41,23 +42,32 @@ func (f *rawFile) regularSize() (int64, error) {
 	return fi.Size(), nil
 }
 
+// sniff reads the start of the file into b with a single read.
+func (f *rawFile) sniff(b []byte) (int, error) {
+	n, err := f.Read(b)
+	if err == io.EOF {
+		err = nil
+	}
+	return n, err
+}
+
 // openDir lists a directory. It never keeps the directory open (f is
-// always nil): its files are opened by path.
-func openDir(name string, follow bool) (f *os.File, entries []fs.DirEntry, info fs.FileInfo, err error) {
+// always nil, fd -1): its files are opened by path.
+func openDir(name string, follow, wantInfo bool) (f *os.File, fd int, entries []fs.DirEntry, info fs.FileInfo, err error) {
 	d, err := os.Open(name)
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, -1, nil, nil, err
 	}
 	defer d.Close()
 	info, err = d.Stat()
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, -1, nil, nil, err
 	}
 	if !info.IsDir() {
-		return nil, nil, nil, fmt.Errorf("%s: %w (%s)", name, ErrNotRegular, typeName(info.Mode().Type()))
+		return nil, -1, nil, nil, fmt.Errorf("%s: %w (%s)", name, ErrNotRegular, typeName(info.Mode().Type()))
 	}
 	entries, err = d.ReadDir(-1)
-	return nil, entries, info, err
+	return nil, -1, entries, info, err
 }
 
 // deviceOf reports no device numbers: OneFilesystem has no effect here.

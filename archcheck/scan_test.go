@@ -310,11 +310,10 @@ func BenchmarkScanSniff(b *testing.B) {
 		{"MachOFull", bin, ScanOptions{}},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
-			s := newScanner(b.Context(), bc.opts)
-			buf := make([]byte, sniffSize)
+			w := newScanner(b.Context(), bc.opts).newWorker()
 			b.ReportAllocs()
 			for b.Loop() {
-				s.examine(job{name: bc.path}, buf)
+				w.examine(job{name: bc.path})
 			}
 		})
 	}

@@ -131,6 +131,25 @@ func (f *rawFile) ReadAt(b []byte, off int64) (int, error) {
 	return n, nil
 }
 
+// sniff reads the start of the file into b with a single pread: a
+// regular file's read comes back short only at its end, so the loop in
+// ReadAt would cost every file smaller than b a second system call to
+// learn what the first already said.
+func (f *rawFile) sniff(b []byte) (int, error) {
+	f.mu.RLock()
+	defer f.mu.RUnlock()
+	for {
+		n, err := unix.Pread(f.fd, b, 0)
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return 0, &fs.PathError{Op: "read", Path: f.job.path(), Err: err}
+		}
+		return n, nil
+	}
+}
+
 // Close closes the descriptor; later reads return os.ErrClosed rather
 // than reading whatever file reuses the descriptor number.
 func (f *rawFile) Close() error {
@@ -144,34 +163,33 @@ func (f *rawFile) Close() error {
 	return err
 }
 
-// openDir opens and lists a directory without blocking: O_DIRECTORY
-// makes the open fail on anything else, such as a named pipe swapped in
-// since the walk. The directory stays open for its files to be opened
-// relative to it; f is nil when it could not be opened.
-func openDir(name string, follow bool) (f *os.File, entries []fs.DirEntry, info fs.FileInfo, err error) {
-	flags := openFlags | unix.O_DIRECTORY
+// openDir opens and lists a directory. The directory stays open for its
+// files to be opened relative to it: fd is its descriptor, owned by f;
+// f is nil when it could not be opened. info is read only when wantInfo.
+//
+// O_DIRECTORY alone keeps the open from blocking: Linux and XNU refuse
+// anything but a directory (ENOTDIR) before they would call a named
+// pipe's or a device's open routine. Without O_NONBLOCK, os.NewFile does
+// not register the descriptor with the runtime's poller, which is of no
+// use for a directory.
+func openDir(name string, follow, wantInfo bool) (f *os.File, fd int, entries []fs.DirEntry, info fs.FileInfo, err error) {
+	flags := unix.O_RDONLY | unix.O_CLOEXEC | unix.O_DIRECTORY
 	if !follow {
 		flags |= unix.O_NOFOLLOW
 	}
-	fd, err := openRetry(unix.AT_FDCWD, name, flags)
+	fd, err = openRetry(unix.AT_FDCWD, name, flags)
 	if err != nil {
-		return nil, nil, nil, &fs.PathError{Op: "open", Path: name, Err: err}
-	}
-	// Back to blocking mode before os.NewFile: it would otherwise register
-	// the descriptor with the runtime's poller, which is of no use for a
-	// directory and costs the poller's own descriptors on first use.
-	if err := unix.SetNonblock(fd, false); err != nil {
-		unix.Close(fd)
-		return nil, nil, nil, &fs.PathError{Op: "fcntl", Path: name, Err: err}
+		return nil, -1, nil, nil, &fs.PathError{Op: "open", Path: name, Err: err}
 	}
 	f = os.NewFile(uintptr(fd), name)
-	info, err = f.Stat()
-	if err != nil {
-		f.Close()
-		return nil, nil, nil, err
+	if wantInfo {
+		if info, err = f.Stat(); err != nil {
+			f.Close()
+			return nil, -1, nil, nil, err
+		}
 	}
 	entries, err = f.ReadDir(-1)
-	return f, entries, info, err
+	return f, fd, entries, info, err
 }
 
 // deviceOf returns the device number of the file system holding fi.

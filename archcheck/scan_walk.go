@@ -111,20 +111,20 @@ func (w *walker) walkDir(d dirFrame, stack []dirFrame, follow bool) {
 // holds one while it walks below d or waits on the workers.
 func (w *walker) listDir(d *dirFrame, follow bool) (subdirs, links []dirFrame, ok bool) {
 	s := w.s
-	if !s.acquire() {
+	if !s.acquireDir() {
 		return nil, nil, false
 	}
-	f, entries, info, err := openDir(d.path, follow)
+	f, fd, entries, info, err := openDir(d.path, follow, s.opts.FollowSymlinks || s.opts.OneFilesystem)
 	h := &dirHandle{s: s, path: d.path}
 	h.refs.Store(1) // the walker's own, dropped once every file is handed over
 	switch {
 	case f == nil:
-		s.release()
+		s.releaseDir()
 	case s.keepDir():
-		h.f, h.fd = f, int(f.Fd())
+		h.f, h.fd = f, fd
 	default:
 		f.Close()
-		s.release()
+		s.releaseDir()
 	}
 	defer h.done()
 	if info != nil {

@@ -10,10 +10,12 @@
 #   archscan -json DIR                  every file opened and sniffed
 #   go version -m DIR                   Go binaries only, with build info
 #   find ... -print0 | xargs -0 file    libmagic over every file
-# and prints wall times, ratios against archscan (targets: go version -m
-# at least 4x slower, file at least 50x slower), archscan's peak RSS, and
-# whether archscan and go version -m found the same Go binaries with the
-# same Go versions.
+# The first three run ROUNDS times (default 3, from the environment),
+# interleaved, and the median wall time counts; file(1), a minute or more,
+# runs once. It prints wall times, ratios against archscan (targets: go
+# version -m at least 4x slower, file at least 50x slower), archscan's
+# peak RSS, and whether archscan and go version -m found the same Go
+# binaries with the same Go versions.
 #
 # Needs only Go on a Debian machine: it installs file(1) and GNU time
 # with apt-get when they are missing (as root, or through sudo).
@@ -38,10 +40,12 @@ need /usr/bin/time time
 echo "building archscan" >&2
 (cd "$repo" && go build -o "$work/archscan" ./examples/archscan)
 
+rounds=${ROUNDS:-3}
+
 # now prints seconds since the epoch with nanoseconds.
 now() { date +%s.%N; }
-# timed NAME CMD...: runs CMD with stdout to $work/NAME.out, records wall time.
-declare -A wall
+# timed NAME CMD...: runs CMD with stdout to $work/NAME.out, and appends
+# its wall time to $work/NAME.times.
 timed() {
 	local name=$1
 	shift
@@ -49,29 +53,43 @@ timed() {
 	t0=$(now)
 	"$@" >"$work/$name.out" 2>"$work/$name.err" || true
 	t1=$(now)
-	wall[$name]=$(echo "$t1 - $t0" | bc -l 2>/dev/null || awk "BEGIN{print $t1 - $t0}")
+	awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.4f\n", b - a}' >>"$work/$name.times"
 }
+# median NAME prints the median of NAME's wall times.
+median() { sort -n "$work/$1.times" | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
 
 echo "warming the cache over $dir" >&2
 find "$dir" -type f -print0 | xargs -0 cat >/dev/null 2>&1 || true
 
-timed find find "$dir" -type f
-timed archscan /usr/bin/time -v -o "$work/archscan.rusage" "$work/archscan" -json "$dir"
-timed goversion go version -m "$dir"
+for i in $(seq "$rounds"); do
+	echo "round $i of $rounds" >&2
+	timed find find "$dir" -type f
+	timed archscan /usr/bin/time -v -o "$work/archscan.rusage" "$work/archscan" -json "$dir"
+	timed goversion go version -m "$dir"
+done
+echo "file(1), once" >&2
 timed file sh -c 'find "$1" -type f -print0 | xargs -0 file' sh "$dir"
+
+declare -A wall
+for name in find archscan goversion file; do
+	wall[$name]=$(median "$name")
+done
 
 files=$(wc -l <"$work/find.out")
 rss=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$work/archscan.rusage")
 
 echo
-echo "tree: $dir, $files regular files, $(nproc) cores, $(go version | cut -d' ' -f3)"
+echo "tree: $dir, $files regular files, $(nproc) cores, $(go version | cut -d' ' -f3), median of $rounds runs (file: 1)"
 printf '%-34s %9s %9s\n' "command" "wall s" "/archscan"
 row() { awk -v n="$1" -v t="$2" -v a="${wall[archscan]}" 'BEGIN{printf "%-34s %9.2f %8.1fx\n", n, t, t/a}'; }
 row "find -type f (floor)" "${wall[find]}"
 row "archscan -json" "${wall[archscan]}"
 row "go version -m" "${wall[goversion]}"
 row "find | xargs file" "${wall[file]}"
-echo "archscan peak RSS: ${rss} KiB (GNU time, Maximum resident set size)"
+for name in find archscan goversion; do
+	echo "$name runs (s): $(tr '\n' ' ' <"$work/$name.times")"
+done
+echo "archscan peak RSS: ${rss} KiB (GNU time, Maximum resident set size, last run)"
 awk -v g="${wall[goversion]}" -v f="${wall[file]}" -v a="${wall[archscan]}" 'BEGIN{
 	printf "target go version -m >= 4x: %s (%.1fx)\n", (g/a >= 4 ? "met" : "MISSED"), g/a
 	printf "target file >= 50x: %s (%.1fx)\n", (f/a >= 50 ? "met" : "MISSED"), f/a
