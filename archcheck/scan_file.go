@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"sync/atomic"
 )
@@ -49,16 +48,15 @@ func (j job) path() string {
 type dirHandle struct {
 	s    *scanner
 	path string
-	f    *os.File     // nil when not kept open: its files are opened by path
-	fd   int          // f's descriptor
+	fd   int          // -1 when not kept open: its files are opened by path
 	refs atomic.Int32 // files not yet examined, plus one while the walker lists
 }
 
 // done drops one reference, closing the directory with the last.
 func (h *dirHandle) done() {
-	if h != nil && h.refs.Add(-1) == 0 && h.f != nil {
-		h.f.Close()
-		h.f = nil
+	if h != nil && h.refs.Add(-1) == 0 && h.fd >= 0 {
+		closeDir(h.fd)
+		h.fd = -1
 		h.s.releaseDir()
 	}
 }

@@ -51,24 +51,27 @@ func (f *rawFile) sniff(b []byte) (int, error) {
 	return n, err
 }
 
-// openDir lists a directory. It never keeps the directory open (f is
-// always nil, fd -1): its files are opened by path.
-func openDir(name string, follow, wantInfo bool) (f *os.File, fd int, entries []fs.DirEntry, info fs.FileInfo, err error) {
+// openDir lists a directory. It never keeps the directory open (fd is
+// always -1): its files are opened by path.
+func openDir(name string, follow, wantInfo bool, buf *[]byte) (fd int, entries []dirEntry, info fs.FileInfo, err error) {
 	d, err := os.Open(name)
 	if err != nil {
-		return nil, -1, nil, nil, err
+		return -1, nil, nil, err
 	}
 	defer d.Close()
 	info, err = d.Stat()
 	if err != nil {
-		return nil, -1, nil, nil, err
+		return -1, nil, nil, err
 	}
 	if !info.IsDir() {
-		return nil, -1, nil, nil, fmt.Errorf("%s: %w (%s)", name, ErrNotRegular, typeName(info.Mode().Type()))
+		return -1, nil, nil, fmt.Errorf("%s: %w (%s)", name, ErrNotRegular, typeName(info.Mode().Type()))
 	}
-	entries, err = d.ReadDir(-1)
-	return nil, -1, entries, info, err
+	list, err := d.ReadDir(-1)
+	return -1, dirEntriesOf(list), info, err
 }
+
+// closeDir is never called: openDir keeps no directory open.
+func closeDir(fd int) {}
 
 // deviceOf reports no device numbers: OneFilesystem has no effect here.
 func deviceOf(fs.FileInfo) (uint64, bool) { return 0, false }

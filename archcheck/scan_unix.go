@@ -38,7 +38,7 @@ func (j job) open() (*rawFile, error) {
 	}
 	dirfd, name := unix.AT_FDCWD, j.name
 	if j.dir != nil {
-		if j.dir.f != nil {
+		if j.dir.fd >= 0 {
 			dirfd = j.dir.fd
 		} else {
 			name = j.path()
@@ -163,34 +163,37 @@ func (f *rawFile) Close() error {
 	return err
 }
 
-// openDir opens and lists a directory. The directory stays open for its
-// files to be opened relative to it: fd is its descriptor, owned by f;
-// f is nil when it could not be opened. info is read only when wantInfo.
+// openDir opens and lists a directory, which stays open for its files
+// to be opened relative to it: fd is its descriptor, -1 when it could not
+// be opened. info is read only when wantInfo. buf is the walker's buffer
+// for reading entries, where the platform reads them raw.
 //
-// O_DIRECTORY alone keeps the open from blocking: Linux and XNU refuse
-// anything but a directory (ENOTDIR) before they would call a named
-// pipe's or a device's open routine. Without O_NONBLOCK, os.NewFile does
-// not register the descriptor with the runtime's poller, which is of no
-// use for a directory.
-func openDir(name string, follow, wantInfo bool) (f *os.File, fd int, entries []fs.DirEntry, info fs.FileInfo, err error) {
+// O_DIRECTORY keeps the open from blocking: Linux and XNU refuse anything
+// but a directory (ENOTDIR) before they would call a named pipe's or a
+// device's open routine.
+func openDir(name string, follow, wantInfo bool, buf *[]byte) (fd int, entries []dirEntry, info fs.FileInfo, err error) {
 	flags := unix.O_RDONLY | unix.O_CLOEXEC | unix.O_DIRECTORY
 	if !follow {
 		flags |= unix.O_NOFOLLOW
 	}
 	fd, err = openRetry(unix.AT_FDCWD, name, flags)
 	if err != nil {
-		return nil, -1, nil, nil, &fs.PathError{Op: "open", Path: name, Err: err}
+		return -1, nil, nil, &fs.PathError{Op: "open", Path: name, Err: err}
 	}
-	f = os.NewFile(uintptr(fd), name)
 	if wantInfo {
-		if info, err = f.Stat(); err != nil {
-			f.Close()
-			return nil, -1, nil, nil, err
+		// By path: the directory just opened is what the path names,
+		// unless it was swapped since, which only costs a loop check.
+		if info, err = os.Stat(name); err != nil {
+			unix.Close(fd)
+			return -1, nil, nil, err
 		}
 	}
-	entries, err = f.ReadDir(-1)
-	return f, fd, entries, info, err
+	entries, err = readDirEntries(fd, name, buf)
+	return fd, entries, info, err
 }
+
+// closeDir closes a directory opened by openDir.
+func closeDir(fd int) { unix.Close(fd) }
 
 // deviceOf returns the device number of the file system holding fi.
 func deviceOf(fi fs.FileInfo) (uint64, bool) {

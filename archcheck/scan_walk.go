@@ -33,6 +33,23 @@ type walker struct {
 	s       *scanner
 	rootDev uint64
 	hasDev  bool
+	dirBuf  []byte // for reading directory entries, where the platform reads them raw
+}
+
+// A dirEntry is one name in a directory listing and its file type (the
+// fs.ModeType bits), as the directory itself records it.
+type dirEntry struct {
+	name string
+	typ  fs.FileMode
+}
+
+// dirEntriesOf converts the os package's listing.
+func dirEntriesOf(list []fs.DirEntry) []dirEntry {
+	entries := make([]dirEntry, len(list))
+	for i, e := range list {
+		entries[i] = dirEntry{name: e.Name(), typ: e.Type()}
+	}
+	return entries
 }
 
 // A dirFrame is one directory on the path being walked.
@@ -114,16 +131,16 @@ func (w *walker) listDir(d *dirFrame, follow bool) (subdirs, links []dirFrame, o
 	if !s.acquireDir() {
 		return nil, nil, false
 	}
-	f, fd, entries, info, err := openDir(d.path, follow, s.opts.FollowSymlinks || s.opts.OneFilesystem)
-	h := &dirHandle{s: s, path: d.path}
+	fd, entries, info, err := openDir(d.path, follow, s.opts.FollowSymlinks || s.opts.OneFilesystem, &w.dirBuf)
+	h := &dirHandle{s: s, path: d.path, fd: -1}
 	h.refs.Store(1) // the walker's own, dropped once every file is handed over
 	switch {
-	case f == nil:
+	case fd < 0:
 		s.releaseDir()
 	case s.keepDir():
-		h.f, h.fd = f, fd
+		h.fd = fd
 	default:
-		f.Close()
+		closeDir(fd)
 		s.releaseDir()
 	}
 	defer h.done()
@@ -153,7 +170,7 @@ func (w *walker) listDir(d *dirFrame, follow bool) (subdirs, links []dirFrame, o
 		if s.ctx.Err() != nil {
 			return nil, nil, false
 		}
-		name := e.Name()
+		name := e.name
 		rel := name
 		if d.rel != "" {
 			rel = d.rel + "/" + name
@@ -161,7 +178,7 @@ func (w *walker) listDir(d *dirFrame, follow bool) (subdirs, links []dirFrame, o
 		if w.skipped(name, rel) {
 			continue
 		}
-		t := e.Type()
+		t := e.typ
 		switch {
 		case t.IsDir():
 			subdirs = append(subdirs, dirFrame{path: filepath.Join(d.path, name), rel: rel, bundle: d.bundle, outer: d.outer})
