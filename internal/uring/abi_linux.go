@@ -106,8 +106,7 @@ const (
 
 // Setup flags (IORING_SETUP_*).
 const (
-	setupSubmitAll   = 1 << 7 // Linux 5.18
-	setupCoopTaskrun = 1 << 8 // Linux 5.19
+	setupSubmitAll = 1 << 7 // Linux 5.18
 )
 
 // Features (IORING_FEAT_*).

@@ -43,8 +43,7 @@
 // with IORING_OP_OPENAT, IORING_OP_READ and IORING_OP_CLOSE (probed), a
 // registered file table of n slots (n ≤ RLIMIT_NOFILE) and io_uring
 // allowed by kernel.io_uring_disabled and any seccomp filter.
-// IORING_SETUP_SUBMIT_ALL and IORING_SETUP_COOP_TASKRUN (Linux 5.19) are
-// used when offered.
+// IORING_SETUP_SUBMIT_ALL (Linux 5.18) is used when offered.
 //
 // # Differences from pread
 //

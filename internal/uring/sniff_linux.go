@@ -85,12 +85,17 @@ func NewSniffer(n int) (*Sniffer, error) {
 	// is twice as large by default, so it never overflows.
 	entries := uint32(3 * n)
 	// SUBMIT_ALL keeps the kernel submitting after a chain that failed
-	// to prepare (a name too long, say); COOP_TASKRUN spares it an
-	// interrupt to run completion work while this thread waits in
-	// io_uring_enter anyway. Both are optimizations: wait copes without
-	// them, so a kernel refusing them (EINVAL, before Linux 5.19) gets a
-	// plain ring.
-	r, op, err := setupRing(entries, setupSubmitAll|setupCoopTaskrun)
+	// to prepare (a name too long, say). It saves wait a system call;
+	// wait copes without it, so a kernel refusing it (EINVAL, before
+	// Linux 5.18) gets a plain ring.
+	//
+	// Not COOP_TASKRUN, SINGLE_ISSUER or DEFER_TASKRUN: they tie the
+	// completion of work done by the kernel's workers to the thread that
+	// submitted it, and a goroutine moves between threads. With
+	// COOP_TASKRUN the kernel does not wake that thread to finish the
+	// work, so a goroutine waiting on another thread could wait until
+	// the first happened to wake.
+	r, op, err := setupRing(entries, setupSubmitAll)
 	if err == unix.EINVAL {
 		r, op, err = setupRing(entries, 0)
 	}
