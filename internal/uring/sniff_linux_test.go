@@ -405,6 +405,16 @@ func TestSniffRlimitNofile(t *testing.T) {
 			t.Errorf("with RLIMIT_NOFILE %d: %v", lim.Cur, r.Err)
 		}
 	}
+
+	// The table itself counts: a ring with more slots than the limit is
+	// refused, and that is a shortage, not a lack of io_uring.
+	big := int(lim.Cur) + 1
+	if s, err := NewSniffer(big); !errors.Is(err, unix.EMFILE) || errors.Is(err, errors.ErrUnsupported) {
+		if s != nil {
+			s.Close()
+		}
+		t.Errorf("NewSniffer(%d) with RLIMIT_NOFILE %d: %v, want EMFILE and not ErrUnsupported", big, lim.Cur, err)
+	}
 }
 
 // TestDisabled checks the hook that hides io_uring from callers' tests.
