@@ -211,6 +211,7 @@ type scanner struct {
 	ctx       context.Context
 	opts      ScanOptions
 	host      *Host
+	ring      bool // workers try io_uring (see scan_batch.go)
 	dirTokens chan struct{}
 	jobs      chan []job
 	results   chan *ScanResult
@@ -229,6 +230,13 @@ func newScanner(ctx context.Context, opts ScanOptions) *scanner {
 		workers = 2 * runtime.GOMAXPROCS(0)
 	}
 	workers = max(min(workers, maxOpen-1), 1)
+	// With io_uring each worker also holds its ring's descriptor (the
+	// files a ring opens take none), when that leaves a directory token.
+	perWorker := 1
+	ring := maxOpen-2*workers >= 1
+	if ring {
+		perWorker = 2
+	}
 	opts.Workers, opts.MaxOpenFiles = workers, maxOpen
 	host := opts.Host
 	if host == nil {
@@ -238,7 +246,8 @@ func newScanner(ctx context.Context, opts ScanOptions) *scanner {
 		ctx:       ctx,
 		opts:      opts,
 		host:      host,
-		dirTokens: make(chan struct{}, maxOpen-workers),
+		ring:      ring,
+		dirTokens: make(chan struct{}, maxOpen-perWorker*workers),
 		// Buffers decouple the walker from the workers; their size only
 		// trades memory for smoothness.
 		jobs:    make(chan []job, 16),

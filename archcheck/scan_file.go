@@ -61,10 +61,12 @@ func (h *dirHandle) done() {
 	}
 }
 
-// A worker examines files, one at a time.
+// A worker examines files, one at a time, or a batch at a time through
+// io_uring where it can (see scan_batch.go).
 type worker struct {
-	s   *scanner
-	buf []byte // the sniffed page, reused from file to file
+	s     *scanner
+	buf   []byte        // the sniffed page, reused from file to file
+	batch *batchSniffer // nil: every file takes the plain path
 
 	// Counts not yet added to the scanner's: they are added once per
 	// batch, so the workers do not contend for the counters file by file.
@@ -76,11 +78,24 @@ func (s *scanner) newWorker() *worker { return &worker{s: s, buf: make([]byte, s
 // run examines files until the walker is done or the scan is cancelled.
 func (w *worker) run() {
 	s := w.s
+	if s.ring {
+		w.batch = newBatchSniffer()
+		defer func() { w.batch.close() }()
+	}
+	plain := make([]bool, jobBatch)
 	for batch := range s.jobs {
-		for _, j := range batch {
+		batched := false
+		if w.batch != nil && s.ctx.Err() == nil {
+			if batched = w.identify(batch, plain); !batched {
+				w.batch.close()
+				w.batch = nil
+			}
+		}
+		for i, j := range batch {
 			var r *ScanResult
-			if s.ctx.Err() == nil { // else drain, so the walker is never stuck sending
-				r = w.examine(j)
+			// Once cancelled, drain, so the walker is never stuck sending.
+			if s.ctx.Err() == nil && (!batched || plain[i]) {
+				r = w.examine(j, !batched)
 			}
 			j.dir.done()
 			if r != nil {
@@ -97,8 +112,11 @@ func (w *worker) run() {
 // examine identifies one file, and parses it if it is an executable. It
 // returns nil for a file that is not an executable, or that OnlyNonNative
 // filters out.
-func (w *worker) examine(j job) *ScanResult {
-	if testHookOpen != nil {
+//
+// hook says whether to call testHookOpen, which identify already called
+// for the files of a batch.
+func (w *worker) examine(j job, hook bool) *ScanResult {
+	if hook && testHookOpen != nil {
 		if closed := testHookOpen(j.path()); closed != nil {
 			defer closed()
 		}

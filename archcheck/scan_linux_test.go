@@ -47,7 +47,9 @@ func openFiles() []string {
 
 // TestScanFaults plants real special files; each must come back as an
 // error row of its own, without blocking, and without stopping the scan.
-func TestScanFaults(t *testing.T) {
+func TestScanFaults(t *testing.T) { bothSniffPaths(t, testScanFaults) }
+
+func testScanFaults(t *testing.T) {
 	tests := []struct {
 		name    string
 		follow  bool
@@ -131,7 +133,9 @@ func TestScanFaults(t *testing.T) {
 
 // TestScanSwappedForFIFO replaces a file by a named pipe between the walk
 // and the open: the open must not block waiting for a writer.
-func TestScanSwappedForFIFO(t *testing.T) {
+func TestScanSwappedForFIFO(t *testing.T) { bothSniffPaths(t, testScanSwappedForFIFO) }
+
+func testScanSwappedForFIFO(t *testing.T) {
 	dir := t.TempDir()
 	p := filepath.Join(dir, "file")
 	if err := os.WriteFile(p, []byte("text"), 0o644); err != nil {
@@ -301,7 +305,9 @@ func runChild(t *testing.T, exe, root string, env []string, cred *syscall.Creden
 // whose descriptor limit is 64: the scan must finish, examine every file
 // without a single error (it budgets descriptors from the limit), and
 // leave no descriptor open.
-func TestScanRlimit(t *testing.T) {
+func TestScanRlimit(t *testing.T) { bothSniffPaths(t, testScanRlimit) }
+
+func testScanRlimit(t *testing.T) {
 	if testing.Short() {
 		t.Skip("100,000-file tree in -short mode")
 	}
@@ -333,7 +339,9 @@ func TestScanRlimit(t *testing.T) {
 // TestScanUnreadable scans a file and a directory without read
 // permission. Root reads them anyway, so as root the scan runs in a child
 // process as the user nobody.
-func TestScanUnreadable(t *testing.T) {
+func TestScanUnreadable(t *testing.T) { bothSniffPaths(t, testScanUnreadable) }
+
+func testScanUnreadable(t *testing.T) {
 	base, err := os.MkdirTemp("", "nativego-unreadable-")
 	if err != nil {
 		t.Fatal(err)

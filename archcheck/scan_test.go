@@ -15,6 +15,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/nativego/nativego/internal/testenv"
+	"github.com/nativego/nativego/internal/uring"
 )
 
 // scanPlatforms are the cross-compiled binaries the scan tests plant.
@@ -80,7 +81,9 @@ type scanSummary struct {
 // TestScanMatchesOpen checks a scan against the oracle of opening each
 // file of the tree on its own: the scan must find exactly the files Open
 // accepts, with the same verdicts, and attribute bundles.
-func TestScanMatchesOpen(t *testing.T) {
+func TestScanMatchesOpen(t *testing.T) { bothSniffPaths(t, testScanMatchesOpen) }
+
+func testScanMatchesOpen(t *testing.T) {
 	root := plantTree(t)
 	for _, target := range []string{"darwin/arm64", "linux/amd64", "windows/arm64"} {
 		for _, only := range []bool{false, true} {
@@ -165,7 +168,9 @@ func TestScanSkip(t *testing.T) {
 
 // TestScanVanished removes each file between the walk and its open, and
 // swaps one for a directory: both must be reported, not stop the scan.
-func TestScanVanished(t *testing.T) {
+func TestScanVanished(t *testing.T) { bothSniffPaths(t, testScanVanished) }
+
+func testScanVanished(t *testing.T) {
 	root := plantTree(t)
 	gone := filepath.Join(root, "bin", "linux-amd64")
 	swapped := filepath.Join(root, "bin", "linux-arm64")
@@ -224,7 +229,9 @@ func TestScanBoundedDescriptors(t *testing.T) {
 // TestScanCancel cancels a scan from inside its loop: no result may come
 // after, the sequence ends with the context's error, and (where
 // countOpenFiles can tell) no descriptor stays open.
-func TestScanCancel(t *testing.T) {
+func TestScanCancel(t *testing.T) { bothSniffPaths(t, testScanCancel) }
+
+func testScanCancel(t *testing.T) {
 	root := plantTree(t)
 	bin := filepath.Join(root, "bin", "linux-amd64")
 	for i := range 500 {
@@ -313,7 +320,7 @@ func BenchmarkScanSniff(b *testing.B) {
 			w := newScanner(b.Context(), bc.opts).newWorker()
 			b.ReportAllocs()
 			for b.Loop() {
-				w.examine(job{name: bc.path})
+				w.examine(job{name: bc.path}, true)
 			}
 		})
 	}
@@ -336,4 +343,22 @@ func BenchmarkScanTree(b *testing.B) {
 			}
 		}
 	}
+}
+
+// bothSniffPaths runs test twice: with the workers' io_uring batches
+// (skipped where io_uring is unavailable, as under qemu-user), and with
+// every file on the plain path.
+func bothSniffPaths(t *testing.T, test func(t *testing.T)) {
+	t.Run("batched", func(t *testing.T) {
+		b := newBatchSniffer()
+		if b == nil {
+			t.Skip("io_uring unavailable here: only the plain path runs")
+		}
+		b.close()
+		test(t)
+	})
+	t.Run("plain", func(t *testing.T) {
+		t.Setenv(uring.EnvDisable, "off")
+		test(t)
+	})
 }

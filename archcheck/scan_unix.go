@@ -28,15 +28,15 @@ type rawFile struct {
 // writer; the read then fails, and regularSize says why.
 const openFlags = unix.O_RDONLY | unix.O_NONBLOCK | unix.O_CLOEXEC
 
-// open opens the job's file for reading: relative to its
+// openat returns openat's arguments for the job's file: relative to its
 // directory's descriptor when the walker kept one, else by path. Only a
 // followed link may be a symbolic link.
-func (j job) open() (*rawFile, error) {
-	flags := openFlags
+func (j job) openat() (dirfd int, name string, flags int) {
+	flags = openFlags
 	if !j.follow {
 		flags |= unix.O_NOFOLLOW
 	}
-	dirfd, name := unix.AT_FDCWD, j.name
+	dirfd, name = unix.AT_FDCWD, j.name
 	if j.dir != nil {
 		if j.dir.fd >= 0 {
 			dirfd = j.dir.fd
@@ -44,7 +44,12 @@ func (j job) open() (*rawFile, error) {
 			name = j.path()
 		}
 	}
-	fd, err := openRetry(dirfd, name, flags)
+	return dirfd, name, flags
+}
+
+// open opens the job's file for reading.
+func (j job) open() (*rawFile, error) {
+	fd, err := openRetry(j.openat())
 	if err != nil {
 		if err == unix.ELOOP && !j.follow {
 			// The walker saw a regular file; a symbolic link is there now.
