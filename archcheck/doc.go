@@ -17,6 +17,17 @@
 // hundred bytes, for scanning many files. [Identify] needs only the first
 // eight bytes.
 //
+// # Scanning trees
+//
+// [Scan] walks trees with a bounded pool of workers and a bounded number
+// of open descriptors, identifies every regular file from its first bytes
+// and parses only executables, reporting problems with single paths as
+// results. On Linux the workers identify files a batch at a time through
+// io_uring (one system call for the opens, reads and closes of up to 64
+// files), and fall back to plain system calls where io_uring is
+// unavailable or refused, or when the environment variable
+// NATIVEGO_URING is "off".
+//
 // # Verdicts
 //
 // [Assess] judges a File for a [Host]: it picks the slice the host's loader
