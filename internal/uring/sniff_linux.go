@@ -52,9 +52,10 @@ type result struct {
 }
 
 // The three steps of a chain, kept in the low bits of an sqe's user
-// data; the request's index is in the bits above.
+// data (from 1: every step's bits are set in its datum); the request's
+// index is in the bits above.
 const (
-	stepOpen = iota
+	stepOpen = iota + 1
 	stepRead
 	stepClose
 	stepBits = 2
