@@ -1,7 +1,6 @@
 package archcheck
 
 import (
-	"encoding/binary"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -10,34 +9,18 @@ import (
 	"github.com/nativego/nativego/internal/testenv"
 )
 
-// withoutSectionHeaders copies an ELF file and removes its section
-// header table from the header (e_shoff, e_shnum, e_shstrndx zeroed), as
-// sstrip-like tools leave it: the loader and the go command still read
-// the file through its program headers.
+// withoutSectionHeaders writes a copy of an ELF file with its section
+// header table removed (stripSectionHeaders), as sstrip-like tools leave
+// it: the loader and the go command still read the file through its
+// program headers.
 func withoutSectionHeaders(t *testing.T, path string) string {
 	t.Helper()
 	b, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(b) < 64 || string(b[:4]) != "\x7fELF" {
-		t.Fatalf("%s: not an ELF file", path)
-	}
-	var bo binary.ByteOrder = binary.LittleEndian
-	if b[5] == 2 {
-		bo = binary.BigEndian
-	}
-	if b[4] == 2 { // ELFCLASS64
-		bo.PutUint64(b[0x28:], 0)
-		bo.PutUint16(b[0x3c:], 0)
-		bo.PutUint16(b[0x3e:], 0)
-	} else {
-		bo.PutUint32(b[0x20:], 0)
-		bo.PutUint16(b[0x30:], 0)
-		bo.PutUint16(b[0x32:], 0)
-	}
 	out := filepath.Join(t.TempDir(), filepath.Base(path)+".nosections")
-	if err := os.WriteFile(out, b, 0o755); err != nil {
+	if err := os.WriteFile(out, stripSectionHeaders(t, b), 0o755); err != nil {
 		t.Fatal(err)
 	}
 	return out
