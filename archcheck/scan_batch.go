@@ -51,7 +51,9 @@ func (b *batchSniffer) close() {
 // an executable, a failed request (the plain path reports the error with
 // what the file has become), or an empty read, which is also what a
 // named pipe swapped in since the walk reads as (pread refuses a pipe;
-// io_uring's read does not). It returns false, with plain untouched, when
+// io_uring's read does not, and when the pipe's writer is silent the
+// request fails, cancelled, after uring's batch timeout). It returns
+// false, with plain untouched, when
 // the ring fails, and the worker then drops the ring.
 func (w *worker) identify(batch []job, plain []bool) bool {
 	b := w.batch

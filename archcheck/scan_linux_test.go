@@ -132,22 +132,59 @@ func testScanFaults(t *testing.T) {
 }
 
 // TestScanSwappedForFIFO replaces a file by a named pipe between the walk
-// and the open: the open must not block waiting for a writer.
-func TestScanSwappedForFIFO(t *testing.T) { bothSniffPaths(t, testScanSwappedForFIFO) }
+// and the open: the open must not block waiting for a writer, nor the
+// read wait for data from a writer that is attached but silent.
+func TestScanSwappedForFIFO(t *testing.T) {
+	t.Run("no writer", func(t *testing.T) {
+		bothSniffPaths(t, func(t *testing.T) { testScanSwappedForFIFO(t, false) })
+	})
+	t.Run("silent writer", func(t *testing.T) {
+		bothSniffPaths(t, func(t *testing.T) { testScanSwappedForFIFO(t, true) })
+	})
+}
 
-func testScanSwappedForFIFO(t *testing.T) {
+func testScanSwappedForFIFO(t *testing.T, writer bool) {
 	dir := t.TempDir()
 	p := filepath.Join(dir, "file")
 	if err := os.WriteFile(p, []byte("text"), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	var w *os.File
 	testHookOpen = func(string) func() {
+		if w != nil {
+			return nil // swapped already; the plain path calls the hook again
+		}
 		os.Remove(p)
-		syscall.Mkfifo(p, 0o644)
+		if err := syscall.Mkfifo(p, 0o644); err != nil {
+			t.Error(err)
+			return nil
+		}
+		if writer {
+			var err error // O_RDWR opens a FIFO without waiting, and holds a writer
+			if w, err = os.OpenFile(p, os.O_RDWR, 0); err != nil {
+				t.Error(err)
+			}
+		}
 		return nil
 	}
-	defer func() { testHookOpen = nil }()
-	got := collect(t, t.Context(), []string{dir}, ScanOptions{})
+	defer func() {
+		testHookOpen = nil
+		if w != nil {
+			w.Close()
+		}
+	}()
+	done := make(chan map[string]*ScanResult, 1)
+	go func() { done <- collect(t, t.Context(), []string{dir}, ScanOptions{}) }()
+	var got map[string]*ScanResult
+	select {
+	case got = <-done:
+	case <-time.After(60 * time.Second):
+		if w != nil {
+			w.Write([]byte("unblock")) // let the scan end before failing
+		}
+		<-done
+		t.Fatal("the scan waited on the named pipe")
+	}
 	if r := got[p]; r == nil || !errors.Is(r.Err, ErrNotRegular) {
 		t.Errorf("got %+v, want ErrNotRegular", got[p])
 	}

@@ -67,6 +67,20 @@ type cqe struct {
 	flags    uint32
 }
 
+// geteventsArg is struct io_uring_getevents_arg, the argument of
+// io_uring_enter with enterExtArg: here, only a timeout for the wait.
+type geteventsArg struct {
+	sigmask   uint64
+	sigmaskSz uint32
+	minWait   uint32 // min_wait_usec (Linux 6.12), pad before
+	ts        uint64 // address of a kernelTimespec
+}
+
+// kernelTimespec is struct __kernel_timespec.
+type kernelTimespec struct {
+	sec, nsec int64
+}
+
 // probeHeader is struct io_uring_probe without its flexible array of
 // probeOp, which follows it in memory.
 type probeHeader struct {
@@ -95,6 +109,8 @@ var (
 	_ [unsafe.Sizeof(cqe{}) - 16]byte
 	_ [16 - unsafe.Sizeof(probeHeader{})]byte
 	_ [8 - unsafe.Sizeof(probeOp{})]byte
+	_ [24 - unsafe.Sizeof(geteventsArg{})]byte
+	_ [unsafe.Sizeof(geteventsArg{}) - 24]byte
 )
 
 // Offsets passed to mmap to select what to map (IORING_OFF_*).
@@ -112,6 +128,7 @@ const (
 // Features (IORING_FEAT_*).
 const (
 	featSingleMmap = 1 << 0
+	featExtArg     = 1 << 8 // Linux 5.11: io_uring_enter takes a timeout
 	// featLinkedFile (Linux 5.17) means a linked request resolves its
 	// fixed file when it runs, not when it is submitted: without it the
 	// read of an open → read chain would look up the direct descriptor
@@ -121,9 +138,10 @@ const (
 
 // Opcodes (enum io_uring_op).
 const (
-	opOpenat = 18
-	opClose  = 19
-	opRead   = 22
+	opAsyncCancel = 14
+	opOpenat      = 18
+	opClose       = 19
+	opRead        = 22
 )
 
 // SQE flags (IOSQE_*).
@@ -134,7 +152,10 @@ const (
 )
 
 // io_uring_enter flags (IORING_ENTER_*).
-const enterGetEvents = 1 << 0
+const (
+	enterGetEvents = 1 << 0
+	enterExtArg    = 1 << 3 // Linux 5.11
+)
 
 // io_uring_register opcodes (IORING_REGISTER_*).
 const (

@@ -50,7 +50,11 @@
 // The read is io_uring's IORING_OP_READ at offset 0, which, unlike
 // pread, does not refuse files that cannot seek: on a named pipe, socket
 // or terminal it reads as read(2) would (consuming what it reads) where
-// pread fails with ESPIPE. Regular files, directories and the errors of
-// the open are the same as with openat and pread; the tests check this
-// against the system calls.
+// pread fails with ESPIPE. Nor does it apply O_NONBLOCK there: the read
+// of a pipe whose writer is attached but silent waits for data. So a
+// batch that has not completed after a timeout has its unfinished
+// requests cancelled, and they fail with ECANCELED.
+//
+// Regular files, directories and the errors of the open are the same as
+// with openat and pread; the tests check this against the system calls.
 package uring

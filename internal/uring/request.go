@@ -44,8 +44,9 @@ type Request struct {
 	// ("open", "read" or "close"), whose Path is Name and whose Err is
 	// the syscall.Errno the system call would have returned: ENOENT for
 	// a missing file, ELOOP for a symbolic link opened with O_NOFOLLOW,
-	// EISDIR for reading a directory. When the open fails nothing is read
-	// and Err reports the open.
+	// EISDIR for reading a directory; or ECANCELED for a step still
+	// waiting when its batch timed out (see the package documentation).
+	// When the open fails nothing is read and Err reports the open.
 	Err error
 }
 

@@ -1,7 +1,9 @@
 package uring
 
 import (
+	"runtime"
 	"sync/atomic"
+	"time"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -148,13 +150,30 @@ func (r *ring) register(op uint32, arg unsafe.Pointer, n uint32) error {
 	}
 }
 
-// enter submits toSubmit entries and, with enterGetEvents in flags, waits
-// until at least minComplete completions are in the ring. It may return
-// early (EINTR, or once submission is done); callers look at the rings to
-// see what happened.
-func (r *ring) enter(toSubmit, minComplete uint32, flags uint32) error {
-	_, _, errno := unix.Syscall6(unix.SYS_IO_URING_ENTER, uintptr(r.fd), uintptr(toSubmit), uintptr(minComplete), uintptr(flags), 0, 0)
+// submit submits toSubmit entries without waiting for completions.
+func (r *ring) submit(toSubmit uint32) error {
+	_, _, errno := unix.Syscall6(unix.SYS_IO_URING_ENTER, uintptr(r.fd), uintptr(toSubmit), 0, 0, 0, 0)
 	return errnoErr(errno)
+}
+
+// enterTimeout submits toSubmit entries and waits until at least
+// minComplete completions are in the ring, or timeout has passed (ETIME).
+// It may return early (EINTR, or once submission is done); callers look
+// at the rings to see what happened.
+func (r *ring) enterTimeout(toSubmit, minComplete uint32, timeout time.Duration) error {
+	ts := kernelTimespec{sec: int64(timeout / time.Second), nsec: int64(timeout % time.Second)}
+	arg := geteventsArg{ts: uint64(uintptr(unsafe.Pointer(&ts)))}
+	// The kernel copies arg and ts during the call; both stay reachable
+	// through the arguments until it returns.
+	_, _, errno := unix.Syscall6(unix.SYS_IO_URING_ENTER, uintptr(r.fd), uintptr(toSubmit), uintptr(minComplete),
+		enterGetEvents|enterExtArg, uintptr(unsafe.Pointer(&arg)), unsafe.Sizeof(arg))
+	runtime.KeepAlive(&ts)
+	return errnoErr(errno)
+}
+
+// room returns how many entries push may queue now.
+func (r *ring) room() uint32 {
+	return uint32(len(r.sqes)) - r.unsubmitted()
 }
 
 // errnoErr returns nil for 0, else errno as an error.

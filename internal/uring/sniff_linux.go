@@ -7,6 +7,7 @@ import (
 	"os"
 	"strings"
 	"syscall"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -48,14 +49,16 @@ type Sniffer struct {
 // A result collects the completions of one request's chain.
 type result struct {
 	queued           bool
+	done             uint8 // 1<<step for each step whose completion arrived
 	open, read, shut int32 // each step's cqe.res
 }
 
 // The three steps of a chain, kept in the low bits of an sqe's user
-// data (from 1: every step's bits are set in its datum); the request's
-// index is in the bits above.
+// data, the request's index in the bits above. stepCancel marks the
+// entries that cancel an unfinished step (see wait).
 const (
-	stepOpen = iota + 1
+	stepCancel = iota
+	stepOpen
 	stepRead
 	stepClose
 	stepBits = 2
@@ -82,8 +85,9 @@ func NewSniffer(n int) (*Sniffer, error) {
 	if n < 1 || n > MaxBatch {
 		return nil, &Error{Op: "NewSniffer", Err: fmt.Errorf("batch size %d out of range [1, %d]", n, MaxBatch)}
 	}
-	// Each request takes three submission entries; the completion ring
-	// is twice as large by default, so it never overflows.
+	// Each request takes three submission entries, and at most two more
+	// when wait cancels its steps: the completion ring, twice as large as
+	// the submission ring by default, never overflows.
 	entries := uint32(3 * n)
 	// SUBMIT_ALL keeps the kernel submitting after a chain that failed
 	// to prepare (a name too long, say). It saves wait a system call;
@@ -117,12 +121,15 @@ func (s *Sniffer) init() error {
 	if s.r.features&featLinkedFile == 0 {
 		return &Error{Op: "io_uring_setup", Err: errors.New("kernel lacks IORING_FEAT_LINKED_FILE (Linux 5.17)"), Unsupported: true}
 	}
-	ok, err := s.r.supports(opOpenat, opRead, opClose)
+	if s.r.features&featExtArg == 0 { // implied by featLinkedFile; checked as it is relied on
+		return &Error{Op: "io_uring_setup", Err: errors.New("kernel lacks IORING_FEAT_EXT_ARG (Linux 5.11)"), Unsupported: true}
+	}
+	ok, err := s.r.supports(opOpenat, opRead, opClose, opAsyncCancel)
 	if err != nil {
 		return &Error{Op: "io_uring_register(IORING_REGISTER_PROBE)", Err: err, Unsupported: refusal(err)}
 	}
 	if !ok {
-		return &Error{Op: "io_uring_register(IORING_REGISTER_PROBE)", Err: errors.New("kernel lacks IORING_OP_OPENAT, IORING_OP_READ or IORING_OP_CLOSE"), Unsupported: true}
+		return &Error{Op: "io_uring_register(IORING_REGISTER_PROBE)", Err: errors.New("kernel lacks IORING_OP_OPENAT, IORING_OP_READ, IORING_OP_CLOSE or IORING_OP_ASYNC_CANCEL"), Unsupported: true}
 	}
 	if err := s.r.registerSparseFiles(s.n); err != nil {
 		return &Error{Op: "io_uring_register(IORING_REGISTER_FILES)", Err: err, Unsupported: refusal(err)}
@@ -271,32 +278,53 @@ func (s *Sniffer) queue(i int, req *Request) bool {
 // when it fails with EAGAIN or EBUSY and nothing completes meanwhile.
 const maxStalls = 1000
 
+// batchTimeout is how long wait lets a batch run before it cancels the
+// steps still running, and then how long it waits for the cancellations.
+//
+// Open, read and close of a file complete by themselves, however slow
+// the disk, and a batch of them in milliseconds. What may never complete
+// is a read of something that is no longer a regular file: a named pipe
+// swapped in after the walk listed the name, whose writer is attached but
+// silent. io_uring does not apply the descriptor's O_NONBLOCK to a pipe;
+// it waits for data, where pread would have failed with ESPIPE.
+var batchTimeout = 2 * time.Second
+
 // wait submits the queued entries and reaps completions until want have
-// arrived. The ops are file-system operations on files: one that would
-// block is handed by the kernel to its own worker threads and still
-// completes, so the wait ends.
+// arrived (three per chain). If they have not after batchTimeout, it
+// cancels the open and read of each unfinished chain: those complete with
+// ECANCELED, which callers treat as any failed request. If the cancelled
+// steps still do not complete within batchTimeout, the ring is given up.
+//
+// The deadline bounds the whole batch, not the time since the last
+// completion: the kernel's timed wait returns at its deadline, not at
+// each completion, and says nothing of when they arrived.
+//
+// The first call only submits, and wait takes what completed meanwhile:
+// with the files in the page cache that is every chain, and the batch
+// costs one system call and no timer (BenchmarkSniff measured a timed
+// wait from the start 13% slower per file).
 func (s *Sniffer) wait(want int) error {
 	stalls := 0
-	for got := 0; got < want; {
-		err := s.r.enter(s.r.unsubmitted(), uint32(want-got), enterGetEvents)
+	cancelled := false
+	deadline := time.Now().Add(batchTimeout)
+	for got, submitted := 0, false; got < want; submitted = true {
+		var err error
+		if !submitted {
+			err = s.r.submit(s.r.unsubmitted())
+		} else {
+			err = s.r.enterTimeout(s.r.unsubmitted(), uint32(want-got), max(time.Millisecond, time.Until(deadline)))
+		}
 		s.cqes = s.r.reap(s.cqes[:0])
 		for i := range s.cqes {
-			c := &s.cqes[i]
-			r := &s.results[c.userData>>stepBits]
-			switch c.userData & (1<<stepBits - 1) {
-			case stepOpen:
-				r.open = c.res
-			case stepRead:
-				r.read = c.res
-			case stepClose:
-				r.shut = c.res
-			}
+			s.record(&s.cqes[i])
 		}
 		got += len(s.cqes)
 		switch err {
-		case nil, unix.EINTR:
+		case nil, unix.EINTR, unix.ETIME:
 			// EINTR: a signal (the Go runtime's preemption, often) ended
-			// the wait; entries already submitted stay submitted.
+			// the wait; entries already submitted stay submitted. ETIME:
+			// the deadline passed with no completion; the kernel returns
+			// nil instead when some arrived.
 			stalls = 0
 		case unix.EAGAIN, unix.EBUSY:
 			// The kernel was short of memory for requests, or holds
@@ -311,8 +339,69 @@ func (s *Sniffer) wait(want int) error {
 			s.leak = true
 			return &Error{Op: "io_uring_enter", Err: err}
 		}
+		if got == want || time.Now().Before(deadline) {
+			continue
+		}
+		if cancelled {
+			s.leak = true
+			return &Error{Op: "io_uring_enter", Err: fmt.Errorf("%d completions still missing %v after cancelling the unfinished requests", want-got, batchTimeout)}
+		}
+		n, err := s.cancelUnfinished()
+		if err != nil {
+			s.leak = true
+			return err
+		}
+		want += n
+		cancelled = true
+		deadline = time.Now().Add(batchTimeout)
 	}
 	return nil
+}
+
+// record files a completion under its request and step.
+func (s *Sniffer) record(c *cqe) {
+	step := c.userData & (1<<stepBits - 1)
+	if step == stepCancel {
+		return // the cancelled step reports its own completion
+	}
+	r := &s.results[c.userData>>stepBits]
+	r.done |= 1 << step
+	switch step {
+	case stepOpen:
+		r.open = c.res
+	case stepRead:
+		r.read = c.res
+	case stepClose:
+		r.shut = c.res
+	}
+}
+
+// cancelUnfinished queues an IORING_OP_ASYNC_CANCEL for the open and the
+// read of every chain whose read has not completed, and returns how many
+// it queued: each posts a completion of its own. Cancelling an open
+// fails the rest of its chain; a read's hard link still runs the close.
+// A cancel that finds nothing (the step completed meanwhile, or has not
+// started) completes with ENOENT and does no harm.
+func (s *Sniffer) cancelUnfinished() (int, error) {
+	var targets []uint64
+	for i := range s.results {
+		r := &s.results[i]
+		if !r.queued || r.done&(1<<stepRead) != 0 {
+			continue
+		}
+		ud := uint64(i) << stepBits
+		if r.done&(1<<stepOpen) == 0 {
+			targets = append(targets, ud|stepOpen)
+		}
+		targets = append(targets, ud|stepRead)
+	}
+	if uint32(len(targets)) > s.r.room() {
+		return 0, &Error{Op: "io_uring_enter", Err: fmt.Errorf("no room to cancel %d unfinished steps", len(targets))}
+	}
+	for _, t := range targets {
+		s.r.push(&sqe{opcode: opAsyncCancel, addr: t, userData: t &^ (1<<stepBits - 1)}) // step bits 0: stepCancel
+	}
+	return len(targets), nil
 }
 
 // finish sets request i's N and Err from its chain's completions.

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"golang.org/x/sys/unix"
@@ -205,6 +206,112 @@ func TestSniffFIFO(t *testing.T) {
 	}
 	if got, want := outcomeOf(t, reqs[0]), (outcome{}); got != want {
 		t.Errorf("Sniff of a FIFO without writer: %+v, want %+v (end of file)", got, want)
+	}
+}
+
+// TestSniffFIFOWithWriter checks that a named pipe whose writer is
+// attached but has written nothing does not block Sniff. io_uring ignores
+// the descriptor's O_NONBLOCK and waits for data; Sniff cancels the read
+// after batchTimeout.
+func TestSniffFIFOWithWriter(t *testing.T) {
+	defer func(d time.Duration) { batchTimeout = d }(batchTimeout)
+	batchTimeout = 100 * time.Millisecond
+	name := tempFIFO(t)
+	// O_RDWR opens a FIFO without waiting on Linux, and holds a writer.
+	writer, err := os.OpenFile(name, os.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer writer.Close()
+	s := mustSniffer(t, 1)
+	reqs := []Request{{Dir: unix.AT_FDCWD, Name: name, Flags: unix.O_RDONLY | unix.O_NONBLOCK, Buf: make([]byte, 16)}}
+	sniffUnblocked(t, s, reqs, name)
+	if got, want := outcomeOf(t, reqs[0]), (outcome{Op: "read", Errno: unix.ECANCELED}); got != want {
+		t.Errorf("Sniff of a FIFO with a silent writer: %+v, want %+v", got, want)
+	}
+	checkUsable(t, s)
+}
+
+// TestSniffFIFOBlocking checks the cancellation of a chain that waits on
+// a named pipe opened without O_NONBLOCK. io_uring's first attempt at the
+// open does not wait for a writer (it opens nonblocking, then clears the
+// flag), so it is the read that waits, until Sniff cancels it after
+// batchTimeout; were the open to wait, its cancellation would end it
+// the same way. Either way the request fails with ECANCELED, the other
+// request of the batch is unaffected and the Sniffer stays usable.
+func TestSniffFIFOBlocking(t *testing.T) {
+	defer func(d time.Duration) { batchTimeout = d }(batchTimeout)
+	batchTimeout = 100 * time.Millisecond
+	name := tempFIFO(t)
+	s := mustSniffer(t, 2)
+	reqs := []Request{
+		{Dir: unix.AT_FDCWD, Name: name, Flags: unix.O_RDONLY, Buf: make([]byte, 16)},
+		selfRequest(),
+	}
+	sniffUnblocked(t, s, reqs, name)
+	if got := outcomeOf(t, reqs[0]); got.Errno != unix.ECANCELED || got.N != 0 {
+		t.Errorf("FIFO opened without O_NONBLOCK: %+v, want the open or read to fail with ECANCELED", got)
+	}
+	if got, want := outcomeOf(t, reqs[1]), selfOutcome; got != want {
+		t.Errorf("the other request of the batch: %+v, want %+v", got, want)
+	}
+	checkUsable(t, s)
+}
+
+// tempFIFO makes a named pipe in a temporary directory.
+func tempFIFO(t *testing.T) string {
+	t.Helper()
+	name := filepath.Join(t.TempDir(), "fifo")
+	if err := unix.Mkfifo(name, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return name
+}
+
+// sniffUnblocked runs s.Sniff(reqs) in a goroutine so that a regression
+// that waits on the named pipe fifo fails the test rather than hanging
+// it: after 30 s it writes to the pipe, which ends any wait on it, and
+// fails.
+func sniffUnblocked(t *testing.T, s *Sniffer, reqs []Request, fifo string) {
+	t.Helper()
+	done := make(chan error, 1)
+	go func() { done <- s.Sniff(reqs) }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(30 * time.Second):
+		if w, err := os.OpenFile(fifo, os.O_RDWR, 0); err == nil {
+			w.Write([]byte("x"))
+			defer w.Close()
+		}
+		<-done
+		t.Fatalf("Sniff waited on the named pipe %s", fifo)
+	}
+}
+
+// selfRequest asks for the first four bytes of this test binary, and
+// selfOutcome is what it comes to.
+func selfRequest() Request {
+	return Request{Dir: unix.AT_FDCWD, Name: "/proc/self/exe", Flags: unix.O_RDONLY, Buf: make([]byte, 4)}
+}
+
+var selfOutcome = outcome{N: 4, Data: "\x7fELF"}
+
+// checkUsable checks that s still carries out a request after a batch
+// with cancelled chains, which therefore freed their slots.
+func checkUsable(t *testing.T, s *Sniffer) {
+	t.Helper()
+	reqs := []Request{selfRequest()}
+	if err := s.Sniff(reqs); err != nil {
+		t.Fatal(err)
+	}
+	if got := outcomeOf(t, reqs[0]); got != selfOutcome {
+		t.Errorf("Sniff after the cancellation: %+v, want %+v", got, selfOutcome)
+	}
+	if got := usedSlots(t, s); got != 0 {
+		t.Errorf("after the cancellation: %d direct descriptors in use, want 0", got)
 	}
 }
 
