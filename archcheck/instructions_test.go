@@ -373,10 +373,10 @@ const fuzzHeadSize = 8 << 10
 // FuzzCheckInstructions mutates the headers of real binaries, keeping
 // their real code behind, so the entry point lands anywhere.
 //
-// Fuzz both targets with -fuzzminimizetime 50x: under the fuzzer's
-// instrumentation the x/arch decoders take 25–65 ms per 4 KiB, and the
-// default minimization of each new 4 KiB input ate the whole minute
-// (5 executions in 60 s, against 3,000–8,000 with the flag).
+// Fuzz both targets with -fuzzminimizetime 50x, as .ci/run does: under
+// the fuzzer's instrumentation the x/arch decoders take 25–65 ms per
+// 4 KiB, and the default minimization of each new 4 KiB input ate the
+// whole minute (5 executions in 60 s, against 3,000–8,000 with the flag).
 func FuzzCheckInstructions(f *testing.F) {
 	bins := fuzzSeeds(f)
 	for i, b := range bins {

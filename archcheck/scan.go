@@ -16,8 +16,12 @@ import (
 // Callers test for them with errors.Is; the message names the path.
 var (
 	// ErrNotRegular: a named pipe, socket, device, or a symbolic link to
-	// one. Scan never opens such a file for reading, so it cannot block
-	// on a pipe or trigger a device's side effects.
+	// one. Scan never opens what the walk listed as such, so it cannot
+	// block on a pipe or trigger a device's side effects. A regular file
+	// replaced by one before Scan opens it is opened without waiting
+	// (O_NONBLOCK) and reported too; on Linux the batched read may take
+	// up to 8 bytes from such a pipe, or wait 2 s on one whose writer is
+	// silent before giving up on it.
 	ErrNotRegular = errors.New("not a regular file")
 
 	// ErrSymlinkLoop: a followed symbolic link leads back to a directory
