@@ -492,12 +492,7 @@ func TestReadELFSeparateDebugInfo(t *testing.T) {
 	orig := goELF(cgoSpec())(t)
 	path := filepath.Join(t.TempDir(), "debug")
 	testenv.Run(t, exec.CommandContext(t.Context(), objcopy, "--only-keep-debug", orig, path))
-	f, err := Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	s := f.Slices[0]
+	s := firstSlice(t, path)
 	if s.ELF == nil {
 		t.Fatalf("no ELF details: %v", s.Err)
 	}

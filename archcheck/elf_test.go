@@ -375,12 +375,7 @@ func TestReadELF(t *testing.T) {
 // want, which readelf vouched for.
 func compareReadelf(t *testing.T, path string, want elfFacts) {
 	t.Helper()
-	f, err := Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	s := f.Slices[0]
+	s := firstSlice(t, path)
 	if s.Err != nil {
 		t.Fatalf("slice error: %v", s.Err)
 	}
@@ -397,7 +392,7 @@ func compareReadelf(t *testing.T, path string, want elfFacts) {
 		t.Fatal(err)
 	}
 	defer osf.Close()
-	f, err = NewFile(sizeHidden{osf})
+	f, err := NewFile(sizeHidden{osf})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -464,15 +459,11 @@ func TestReadELFExpectations(t *testing.T) {
 			if !ok {
 				t.Fatalf("no case %q", tt.name)
 			}
-			f, err := Open(tc.path(t))
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer f.Close()
-			if s := f.Slices[0]; s.Err != nil || s.ELF == nil {
+			s := firstSlice(t, tc.path(t))
+			if s.Err != nil || s.ELF == nil {
 				t.Fatalf("Err = %v, ELF = %v", s.Err, s.ELF)
 			}
-			tt.check(t, f.Slices[0])
+			tt.check(t, s)
 		})
 	}
 }

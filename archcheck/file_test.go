@@ -22,6 +22,17 @@ func formatFor(goos string) Format {
 	return FormatELF
 }
 
+// firstSlice opens path, closed when t ends, and returns its first slice.
+func firstSlice(t *testing.T, path string) *Slice {
+	t.Helper()
+	f, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() })
+	return f.Slices[0]
+}
+
 // TestOpenMatrix opens a binary cross-compiled for every platform of the
 // matrix and checks what the headers say against what was asked of the
 // linker.

@@ -273,12 +273,7 @@ func TestCheckInstructionsSharedLibrary(t *testing.T) {
 		}
 		tested++
 		t.Run(filepath.Base(path), func(t *testing.T) {
-			f, err := Open(path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer f.Close()
-			s := f.Slices[0]
+			s := firstSlice(t, path)
 			if s.Type != TypeSharedLibrary {
 				t.Fatalf("type %v, want a shared library", s.Type)
 			}

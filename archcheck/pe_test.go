@@ -249,12 +249,7 @@ func TestReadPE(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			path := tc.path(t)
-			f, err := Open(path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer f.Close()
-			s := f.Slices[0]
+			s := firstSlice(t, path)
 			if s.Err != nil {
 				t.Fatalf("slice error: %v", s.Err)
 			}
