@@ -201,6 +201,7 @@ func (s *Sniffer) Sniff(reqs []Request) error {
 	if err := s.grow(size); err != nil {
 		return err
 	}
+	clear(s.results) // none of an earlier batch's results survive into this one
 	chains := 0
 	for i := range reqs {
 		if s.queue(i, &reqs[i]) {
@@ -220,7 +221,6 @@ func (s *Sniffer) Sniff(reqs []Request) error {
 // queue queues request i's chain, or sets its Err and reports false when
 // the request cannot be expressed.
 func (s *Sniffer) queue(i int, req *Request) bool {
-	s.results[i] = result{}
 	switch {
 	case strings.IndexByte(req.Name, 0) >= 0:
 		req.Err = pathError("open", req.Name, unix.EINVAL) // as unix.BytePtrFromString
