@@ -41,20 +41,14 @@ func FuzzELF(f *testing.F) {
 		{GOOS: "linux", GOARCH: "arm64", Flags: []string{"-buildmode=pie", "-ldflags=-s -w"}},
 		{GOOS: "freebsd", GOARCH: "amd64", Flags: []string{"-ldflags=-s -w"}},
 	} {
-		data, err := os.ReadFile(testenv.Build(f, spec))
-		if err != nil {
-			f.Fatal(err)
-		}
+		data := testenv.BuildBytes(f, spec)
 		f.Add(data)
 	}
 	// A cgo binary, which needs glibc symbol versions, with its section
 	// headers stripped as sstrip leaves it: the dynamic table, strings and
 	// version needs are found through PT_DYNAMIC and PT_LOAD alone.
 	if _, err := hostGCC(); err == nil {
-		data, err := os.ReadFile(testenv.Build(f, cgoSpec("-ldflags=-s -w")))
-		if err != nil {
-			f.Fatal(err)
-		}
+		data := testenv.BuildBytes(f, cgoSpec("-ldflags=-s -w"))
 		f.Add(stripSectionHeaders(f, data))
 	}
 	// A small real shared library with a dynamic section, symbol

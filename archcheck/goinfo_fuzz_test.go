@@ -3,7 +3,6 @@ package archcheck
 import (
 	"bytes"
 	"errors"
-	"os"
 	"runtime"
 	"testing"
 
@@ -22,10 +21,7 @@ func FuzzGoInfo(f *testing.F) {
 		{GOOS: "windows", GOARCH: "amd64", Flags: sw},
 		{GOOS: "linux", GOARCH: "ppc64"}, // big-endian, with symbols
 	} {
-		b, err := os.ReadFile(testenv.Build(f, spec))
-		if err != nil {
-			f.Fatal(err)
-		}
+		b := testenv.BuildBytes(f, spec)
 		f.Add(b)
 		scrubbed := bytes.Clone(b)
 		if i := bytes.Index(scrubbed, []byte("\xff Go buildinf:")); i >= 0 {

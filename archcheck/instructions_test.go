@@ -350,10 +350,7 @@ func TestEvidenceStatusJSON(t *testing.T) {
 func fuzzSeeds(f *testing.F) [][]byte {
 	var bins [][]byte
 	for _, p := range []struct{ GOOS, GOARCH string }{{"darwin", "arm64"}, {"darwin", "amd64"}, {"linux", "amd64"}, {"windows", "arm64"}} {
-		b, err := os.ReadFile(testenv.Build(f, testenv.BuildSpec{GOOS: p.GOOS, GOARCH: p.GOARCH}))
-		if err != nil {
-			f.Fatal(err)
-		}
+		b := testenv.BuildBytes(f, testenv.BuildSpec{GOOS: p.GOOS, GOARCH: p.GOARCH})
 		bins = append(bins, b)
 	}
 	return bins

@@ -28,10 +28,7 @@ func FuzzMachO(f *testing.F) {
 	// reads, which the fuzzer would copy and mutate for nothing.
 	var thin []io.ReaderAt
 	for _, goarch := range []string{"arm64", "amd64"} {
-		b, err := os.ReadFile(testenv.Build(f, testenv.BuildSpec{GOOS: "darwin", GOARCH: goarch}))
-		if err != nil {
-			f.Fatal(err)
-		}
+		b := testenv.BuildBytes(f, testenv.BuildSpec{GOOS: "darwin", GOARCH: goarch})
 		f.Add(b[:4<<10])
 		thin = append(thin, bytes.NewReader(b))
 	}

@@ -16,10 +16,7 @@ func FuzzPE(f *testing.F) {
 		{GOOS: "windows", GOARCH: "arm64", Flags: []string{"-ldflags=-s -w"}},
 		{GOOS: "windows", GOARCH: "386", Flags: []string{"-ldflags=-s -w -H=windowsgui"}},
 	} {
-		data, err := os.ReadFile(testenv.Build(f, spec))
-		if err != nil {
-			f.Fatal(err)
-		}
+		data := testenv.BuildBytes(f, spec)
 		f.Add(data)
 	}
 	// pip's MSVC-built launchers, when present, are small real images

@@ -13,10 +13,7 @@ import (
 // Open on the same bytes: same acceptance, same format and slices.
 func FuzzScanSniff(f *testing.F) {
 	for _, p := range scanPlatforms {
-		b, err := os.ReadFile(testenv.Build(f, testenv.BuildSpec{GOOS: p.GOOS, GOARCH: p.GOARCH}))
-		if err != nil {
-			f.Fatal(err)
-		}
+		b := testenv.BuildBytes(f, testenv.BuildSpec{GOOS: p.GOOS, GOARCH: p.GOARCH})
 		f.Add(b[:min(len(b), 8192)]) // headers; keeps the corpus small
 	}
 	dir := f.TempDir()

@@ -218,10 +218,7 @@ func TestScanSparse(t *testing.T) {
 	dir := t.TempDir()
 	zeros := filepath.Join(dir, "zeros")
 	macho := filepath.Join(dir, "macho")
-	bin, err := os.ReadFile(testenv.Build(t, testenv.BuildSpec{GOOS: "darwin", GOARCH: "arm64"}))
-	if err != nil {
-		t.Fatal(err)
-	}
+	bin := testenv.BuildBytes(t, testenv.BuildSpec{GOOS: "darwin", GOARCH: "arm64"})
 	if err := os.WriteFile(macho, bin[:4096], 0o644); err != nil {
 		t.Fatal(err)
 	}

@@ -3,7 +3,6 @@ package archcheck
 import (
 	"bytes"
 	"io"
-	"os"
 	"strings"
 	"testing"
 
@@ -79,10 +78,7 @@ func TestAssess(t *testing.T) {
 func TestAssessUniversal(t *testing.T) {
 	var thin []io.ReaderAt
 	for _, goarch := range []string{"amd64", "arm64"} {
-		b, err := os.ReadFile(testenv.Build(t, testenv.BuildSpec{GOOS: "darwin", GOARCH: goarch}))
-		if err != nil {
-			t.Fatal(err)
-		}
+		b := testenv.BuildBytes(t, testenv.BuildSpec{GOOS: "darwin", GOARCH: goarch})
 		thin = append(thin, bytes.NewReader(b))
 	}
 	var buf bytes.Buffer
@@ -112,10 +108,7 @@ func TestAssessUniversal(t *testing.T) {
 // header and the build information, on a real file whose header was
 // rewritten: a darwin/amd64 binary relabelled as arm64.
 func TestAssessBuildInfoMismatch(t *testing.T) {
-	b, err := os.ReadFile(testenv.Build(t, testenv.BuildSpec{GOOS: "darwin", GOARCH: "amd64"}))
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := testenv.BuildBytes(t, testenv.BuildSpec{GOOS: "darwin", GOARCH: "amd64"})
 	b = bytes.Clone(b)
 	copy(b[4:8], []byte{0x0c, 0x00, 0x00, 0x01}) // cputype CPU_TYPE_ARM64, little-endian
 	f, err := NewFile(bytes.NewReader(b))

@@ -176,6 +176,16 @@ func Build(t testing.TB, spec BuildSpec) string {
 	return out
 }
 
+// BuildBytes is Build, returning the binary's contents.
+func BuildBytes(t testing.TB, spec BuildSpec) []byte {
+	t.Helper()
+	b, err := os.ReadFile(Build(t, spec))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
 // Main runs the tests and removes what Build left behind.
 func Main(m *testing.M) {
 	code := m.Run()
