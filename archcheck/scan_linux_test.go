@@ -19,27 +19,6 @@ import (
 	"github.com/nativego/nativego/internal/testenv"
 )
 
-// countOpenFiles counts this process's open descriptors. The runtime
-// creates its network poller (an eventpoll and an eventfd descriptor) the
-// first time a pollable file or a waiting timer needs it, and keeps it. A
-// pipe opened and closed here creates it first, so that it is never blamed
-// on the scan. A timer would not do: one that has already expired when it
-// is waited on (easily, under -race) never reaches the poller.
-func countOpenFiles(t *testing.T) int {
-	t.Helper()
-	r, w, err := os.Pipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	r.Close()
-	w.Close()
-	ents, err := os.ReadDir("/proc/self/fd")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return len(ents) - 1 // ReadDir's own descriptor
-}
-
 // openFiles names this process's open descriptors, for messages.
 func openFiles() []string {
 	ents, _ := os.ReadDir("/proc/self/fd")
@@ -115,7 +94,7 @@ func testScanFaults(t *testing.T) {
 			copyFile(t, bin, filepath.Join(dir, "a-bin"), 0o755)
 			copyFile(t, bin, filepath.Join(dir, "z-bin"), 0o755)
 			bad := tt.plant(t, dir)
-			before := countOpenFiles(t)
+			before := testenv.OpenFiles(t)
 			ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
 			defer cancel()
 			got := collect(t, ctx, []string{dir}, ScanOptions{FollowSymlinks: tt.follow, Workers: 1})
@@ -130,7 +109,7 @@ func testScanFaults(t *testing.T) {
 					t.Errorf("%s beside the fault: got %+v, want it examined", p, r)
 				}
 			}
-			if n := countOpenFiles(t); n != before {
+			if n := testenv.OpenFiles(t); n != before {
 				t.Errorf("%d descriptors open after the scan, %d before", n, before)
 			}
 		})
@@ -285,7 +264,7 @@ func TestScanChild(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	rep := childReport{FDBefore: countOpenFiles(t), OpenBefore: openFiles(), Uid: os.Getuid()}
+	rep := childReport{FDBefore: testenv.OpenFiles(t), OpenBefore: openFiles(), Uid: os.Getuid()}
 	var last ScanProgress
 	for r, err := range Scan(t.Context(), []string{root}, ScanOptions{Progress: func(p ScanProgress) { last = p }}) {
 		if err != nil {
@@ -299,7 +278,7 @@ func TestScanChild(t *testing.T) {
 		}
 	}
 	rep.Files, rep.Candidates = last.Files, last.Candidates
-	rep.FDAfter = countOpenFiles(t)
+	rep.FDAfter = testenv.OpenFiles(t)
 	rep.OpenAfter = openFiles()
 	b, _ := json.Marshal(rep)
 	fmt.Printf("\n%s%s\n", childMarker, b)

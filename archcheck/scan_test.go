@@ -228,7 +228,7 @@ func TestScanBoundedDescriptors(t *testing.T) {
 
 // TestScanCancel cancels a scan from inside its loop: no result may come
 // after, the sequence ends with the context's error, and (where
-// countOpenFiles can tell) no descriptor stays open.
+// testenv.OpenFiles can tell) no descriptor stays open.
 func TestScanCancel(t *testing.T) { bothSniffPaths(t, testScanCancel) }
 
 func testScanCancel(t *testing.T) {
@@ -239,7 +239,7 @@ func testScanCancel(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	before := countOpenFiles(t)
+	before := testenv.OpenFiles(t)
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
 	var after, results int
@@ -263,7 +263,7 @@ func testScanCancel(t *testing.T) {
 	if !errors.Is(last, context.Canceled) {
 		t.Errorf("sequence ended with %v, want context.Canceled", last)
 	}
-	if n := countOpenFiles(t); n != before {
+	if n := testenv.OpenFiles(t); n != before {
 		t.Errorf("%d descriptors open after the scan, %d before", n, before)
 	}
 
@@ -272,7 +272,7 @@ func testScanCancel(t *testing.T) {
 	for range Scan(t.Context(), []string{root}, ScanOptions{}) {
 		break
 	}
-	if n := countOpenFiles(t); n != before {
+	if n := testenv.OpenFiles(t); n != before {
 		t.Errorf("%d descriptors open after breaking out, %d before", n, before)
 	}
 }

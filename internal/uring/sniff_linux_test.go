@@ -15,6 +15,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"golang.org/x/sys/unix"
+
+	"github.com/nativego/nativego/internal/testenv"
 )
 
 // mustSniffer returns a Sniffer for batches of n, closed when t ends, or
@@ -389,7 +391,7 @@ func usrRequests(t testing.TB, root string, limit, bufSize int) []Request {
 func TestSniffLeaves(t *testing.T) {
 	_, _, cases := sniffTree(t)
 	reqs := make([]Request, len(cases))
-	before := countFDs(t)
+	before := testenv.OpenFiles(t)
 
 	s := mustSniffer(t, len(cases))
 	if got := usedSlots(t, s); got != 0 {
@@ -417,7 +419,7 @@ func TestSniffLeaves(t *testing.T) {
 		if got := usedSlots(t, s); got != 0 {
 			t.Fatalf("after batch %d: %d direct descriptors in use, want 0", i, got)
 		}
-		if got := countFDs(t); got != before+1 { // the ring's own descriptor
+		if got := testenv.OpenFiles(t); got != before+1 { // the ring's own descriptor
 			t.Fatalf("after batch %d: %d descriptors open, want %d", i, got, before+1)
 		}
 	}
@@ -427,27 +429,9 @@ func TestSniffLeaves(t *testing.T) {
 	if err := s.Close(); err != nil {
 		t.Errorf("second Close: %v, want nil", err)
 	}
-	if got := countFDs(t); got != before {
+	if got := testenv.OpenFiles(t); got != before {
 		t.Errorf("after Close: %d descriptors open, want %d as before", got, before)
 	}
-}
-
-// countFDs returns how many descriptors the process has open. A pipe
-// opened and closed first makes the runtime create its network poller's
-// two descriptors, if nothing has yet, so that they count every time.
-func countFDs(t *testing.T) int {
-	t.Helper()
-	r, w, err := os.Pipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	r.Close()
-	w.Close()
-	entries, err := os.ReadDir("/proc/self/fd")
-	if err != nil {
-		t.Skipf("cannot count descriptors: %v", err)
-	}
-	return len(entries) - 1 // ReadDir's own descriptor
 }
 
 // usedSlots returns how many of the ring's direct-descriptor slots hold
@@ -486,7 +470,7 @@ func TestSniffRlimitNofile(t *testing.T) {
 		t.Fatal(err)
 	}
 	lim := old
-	lim.Cur = uint64(countFDs(t) + 4)
+	lim.Cur = uint64(testenv.OpenFiles(t) + 4)
 	if err := unix.Setrlimit(unix.RLIMIT_NOFILE, &lim); err != nil {
 		t.Fatal(err)
 	}
