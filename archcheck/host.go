@@ -45,6 +45,14 @@ type Host struct {
 	// on Linux, Prism on Windows on Arm.
 	Runners []Runner `json:"runners,omitempty"`
 
+	// Unregistered are emulators installed on this host that the kernel
+	// does not start by itself: a qemu-user binary on PATH with no
+	// binfmt_misc handler for its architecture. Code for such an
+	// architecture runs only when the emulator is named on the command
+	// line (qemu-aarch64 ./prog); executed directly it fails with ENOEXEC.
+	// Path is the emulator's path.
+	Unregistered []Runner `json:"unregistered_runners,omitempty"`
+
 	// Evidence lists what each conclusion above rests on.
 	Evidence []Evidence `json:"evidence,omitempty"`
 }
@@ -88,6 +96,17 @@ func ParseTarget(s string) (*Host, error) {
 		return nil, fmt.Errorf("archcheck: target %q is not of the form goos/goarch", s)
 	}
 	return Target(goos, goarch), nil
+}
+
+// UnregisteredRunner returns an emulator for goarch that is installed but
+// must be named on the command line, as Unregistered describes.
+func (h *Host) UnregisteredRunner(goarch string) (Runner, bool) {
+	for _, r := range h.Unregistered {
+		if r.Arch == goarch {
+			return r, true
+		}
+	}
+	return Runner{}, false
 }
 
 // runnerFor returns the host's runner for goarch, if any.

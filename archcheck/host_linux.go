@@ -4,13 +4,15 @@ package archcheck
 
 import (
 	"os"
+	"path/filepath"
 	"runtime"
 
 	"golang.org/x/sys/cpu"
 )
 
 func detectHost() *Host {
-	p := linuxProbe{fsys: os.DirFS("/"), goarch: runtime.GOARCH, pageSize: os.Getpagesize()}
+	p := linuxProbe{fsys: os.DirFS("/"), goarch: runtime.GOARCH, pageSize: os.Getpagesize(),
+		path: filepath.SplitList(os.Getenv("PATH"))}
 	if runtime.GOARCH == "amd64" {
 		p.x86 = processX86Features()
 	}

@@ -27,6 +27,9 @@ type linuxProbe struct {
 	// x86 is the process's own view of the CPU features (golang.org/x/sys/cpu),
 	// used when the process runs natively on x86-64; nil otherwise.
 	x86 map[string]bool
+	// path is the PATH list of directories, where installed emulators
+	// that the kernel does not know about are looked for.
+	path []string
 }
 
 // linuxHost derives a Host from p.
@@ -88,6 +91,7 @@ func linuxHost(p linuxProbe) *Host {
 
 	linuxCores(h, p.fsys)
 	h.Runners = binfmtRunners(h, p.fsys)
+	h.Unregistered = unregisteredQEMU(h, p.fsys, p.path)
 	linuxLibc(h, p.fsys)
 	return h
 }
@@ -274,6 +278,69 @@ func binfmtRunners(h *Host, fsys fs.FS) []Runner {
 		h.addEvidence("runners", arch+" via "+name, "/proc/sys/fs/binfmt_misc/"+name+" (interpreter "+interp+")")
 	}
 	return runners
+}
+
+// qemuArch maps qemu-user's target names (the suffix of qemu-NAME, as in
+// qemu's configs/targets/NAME-linux-user.mak) to GOARCH, for the targets
+// that have a Go port.
+var qemuArch = map[string]string{
+	"aarch64": "arm64", "arm": "arm", "i386": "386", "x86_64": "amd64",
+	"loongarch64": "loong64", "mips": "mips", "mipsel": "mipsle",
+	"mips64": "mips64", "mips64el": "mips64le", "ppc64": "ppc64",
+	"ppc64le": "ppc64le", "riscv64": "riscv64", "s390x": "s390x",
+}
+
+// unregisteredQEMU finds qemu-user emulators in the PATH directories dirs
+// (Debian's qemu-user installs qemu-aarch64, qemu-user-static installs
+// qemu-aarch64-static) for architectures that no binfmt_misc handler of
+// h covers: programs for those run only when started through the
+// emulator. The first of each architecture on PATH is reported, as the
+// shell would pick it.
+func unregisteredQEMU(h *Host, fsys fs.FS, dirs []string) []Runner {
+	var found []Runner
+	have := func(arch string) bool {
+		if arch == h.HardwareArch || compatMode(h.HardwareArch, arch) != "" {
+			return true // the hardware runs it, as 386 code on amd64
+		}
+		for _, r := range slices.Concat(h.Runners, found) {
+			if r.Arch == arch {
+				return true
+			}
+		}
+		return false
+	}
+	for _, dir := range dirs {
+		if !path.IsAbs(dir) {
+			continue // the shell would look relative to its directory; so would nothing else here
+		}
+		rel := strings.TrimPrefix(path.Clean(dir), "/")
+		if rel == "" {
+			rel = "."
+		}
+		entries, err := fs.ReadDir(fsys, rel)
+		if err != nil {
+			continue
+		}
+		for _, e := range entries {
+			target, ok := strings.CutPrefix(e.Name(), "qemu-")
+			if !ok {
+				continue
+			}
+			arch := qemuArch[strings.TrimSuffix(target, "-static")]
+			if arch == "" || have(arch) {
+				continue
+			}
+			fi, err := fs.Stat(fsys, path.Join(rel, e.Name())) // follows a symlink, as exec does
+			if err != nil || !fi.Mode().IsRegular() || fi.Mode().Perm()&0o111 == 0 {
+				continue
+			}
+			p := path.Join(dir, e.Name())
+			found = append(found, Runner{Arch: arch, Name: e.Name(), Path: p})
+			h.addEvidence("unregistered_runners", arch+" via "+e.Name(),
+				p+" is on PATH, but no binfmt_misc handler runs "+arch+" programs")
+		}
+	}
+	return found
 }
 
 // binfmtArch decodes the architecture an ELF binfmt_misc magic matches.

@@ -190,3 +190,59 @@ func TestBinfmtRunners(t *testing.T) {
 		t.Errorf("binfmtRunners mismatch (-want +got):\n%s", diff)
 	}
 }
+
+// TestUnregisteredQEMU finds qemu-user emulators on PATH that no
+// binfmt_misc handler covers: the state of a Debian machine with
+// qemu-user but without qemu-user-binfmt.
+func TestUnregisteredQEMU(t *testing.T) {
+	exe := &fstest.MapFile{Mode: 0o755}
+	fsys := fstest.MapFS{
+		"usr/local/bin/qemu-aarch64-static": exe, // first on PATH: wins over /usr/bin's
+		"usr/bin/qemu-aarch64":              exe,
+		"usr/bin/qemu-x86_64":               exe, // the hardware's own architecture
+		"usr/bin/qemu-i386":                 exe, // the hardware runs it in compatibility mode
+		"usr/bin/qemu-riscv64":              exe, // covered by a binfmt_misc handler
+		"usr/bin/qemu-s390x":                {Mode: 0o644},
+		"usr/bin/qemu-img":                  exe, // not a qemu-user target
+		"usr/bin/qemu-ppc64le":              exe,
+	}
+	h := &Host{HardwareArch: "amd64", Runners: []Runner{{Arch: "riscv64", Name: "qemu-riscv64"}}}
+	got := unregisteredQEMU(h, fsys, []string{"relative/bin", "/usr/local/bin", "/nonexistent", "/usr/bin"})
+	want := []Runner{
+		{Arch: "arm64", Name: "qemu-aarch64-static", Path: "/usr/local/bin/qemu-aarch64-static"},
+		{Arch: "ppc64le", Name: "qemu-ppc64le", Path: "/usr/bin/qemu-ppc64le"},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("unregisteredQEMU mismatch (-want +got):\n%s", diff)
+	}
+}
+
+// TestDetectHostUnregisteredQEMU checks the live host: with qemu-aarch64
+// on PATH and no binfmt_misc handler for arm64, DetectHost must name it as
+// installed but unregistered, never as absent.
+func TestDetectHostUnregisteredQEMU(t *testing.T) {
+	if runtime.GOOS != "linux" || runtime.GOARCH != "amd64" {
+		t.Skip("needs a linux/amd64 host")
+	}
+	qemu, err := exec.LookPath("qemu-aarch64")
+	if err != nil {
+		t.Skip("qemu-aarch64 not on PATH")
+	}
+	h, err := DetectHost(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := h.runnerFor("arm64"); ok {
+		if _, ok := h.UnregisteredRunner("arm64"); ok {
+			t.Errorf("arm64 both registered and unregistered: %+v %+v", h.Runners, h.Unregistered)
+		}
+		t.Skip("a binfmt_misc handler runs arm64 here")
+	}
+	r, ok := h.UnregisteredRunner("arm64")
+	if !ok {
+		t.Fatalf("qemu-aarch64 at %s not reported; Unregistered = %+v", qemu, h.Unregistered)
+	}
+	if r.Path != qemu {
+		t.Errorf("Unregistered arm64 path = %q, want %q (first on PATH)", r.Path, qemu)
+	}
+}

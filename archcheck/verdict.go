@@ -206,6 +206,10 @@ func archVerdict(s *Slice, h *Host) (Verdict, []string) {
 		return Incompatible, []string{fmt.Sprintf("%s code: macOS has run no 32-bit or PowerPC code since 10.15", s.CPU)}
 	}
 	if !ok {
+		if u, ok := h.UnregisteredRunner(s.Arch); ok {
+			return Incompatible, []string{fmt.Sprintf("%s code cannot run directly on %s: %s is installed (%s) but not registered with binfmt_misc; "+
+				"run the program through it (%s PROGRAM), or register it (Debian: apt-get install qemu-user-binfmt)", s.CPU, platform, u.Name, u.Path, u.Name)}
+		}
 		return Incompatible, []string{fmt.Sprintf("%s code cannot run on %s: no translator or emulator for %s is available", s.CPU, platform, s.Arch)}
 	}
 	if r.Translate {

@@ -215,6 +215,9 @@ func printHost(ctx context.Context, stdout, stderr io.Writer, jsonOut bool) int 
 	for _, r := range h.Runners {
 		fmt.Fprintf(stdout, "runs %s code via %s\n", r.Arch, r.Name)
 	}
+	for _, r := range h.Unregistered {
+		fmt.Fprintf(stdout, "runs %s code only through %s: installed at %s, not registered with binfmt_misc (fix: apt-get install qemu-user-binfmt)\n", r.Arch, r.Name, r.Path)
+	}
 	fmt.Fprintf(stdout, "evidence:\n")
 	for _, e := range h.Evidence {
 		fmt.Fprintf(stdout, "  %s = %s (%s)\n", e.Fact, strings.TrimSpace(e.Value), e.Source)
