@@ -75,6 +75,9 @@ type Env struct {
 	// Environment holds the GO*, CGO_* and C toolchain variables of the
 	// process environment that was resolved, including empty ones.
 	Environment map[string]string `json:"-"`
+	// PATH is the process environment's PATH, which decides the go
+	// command and C compiler found.
+	PATH string `json:"-"`
 
 	// Notes describe places where the go command's own rules are
 	// inconsistent and this environment meets one (golang/go#67542 and
@@ -243,6 +246,7 @@ func Resolve(cfg *Config) (*Env, error) {
 		}
 	}
 	out.Vars = r.vars
+	out.PATH = r.env["PATH"]
 	out.Toolchain = *tc
 	out.Notes = r.notes
 	return out, nil
