@@ -215,7 +215,7 @@ func (l *linter) combinations() {
 			Fix:     setFix("GOPROXY", Redact(e.Get("GOPROXY"))+",direct")})
 	}
 	for i := 0; i+1 < len(list); i++ {
-		if !list[i].FallBackOnError && !list[i].Direct() && !list[i].Off() && !list[i+1].Off() {
+		if !list[i].FallBackOnError && !list[i].Direct() && !list[i].Off() && !list[i+1].Off() && !list[i+1].Direct() {
 			next := list[i+1].URL
 			l.add(Finding{ID: "GOPROXY-COMMA", Severity: Info, Var: "GOPROXY",
 				Message: "after " + Redact(list[i].URL) + " comes a ',': " + Redact(next) + " is tried only when it answers 404 or 410, not when it is down or fails; use '|' for failover on any error",

@@ -35,12 +35,15 @@ func ParsePatterns(name, v string) ([]string, []Finding) {
 			good = t
 			add(Error, "PATTERN-SPACE", "pattern "+quote(p)+" has spaces around it; the go command does not trim them, so it never matches a module path", "")
 		}
-		if s, ok := strings.CutPrefix(good, "https://"); ok {
+		if _, s, ok := strings.Cut(good, "://"); ok {
 			good = s
 			add(Error, "PATTERN-SCHEME", "pattern "+quote(Redact(p))+" starts with a URL scheme; patterns match module paths, which have none, so it never matches", "")
-		} else if s, ok := strings.CutPrefix(good, "http://"); ok {
-			good = s
-			add(Error, "PATTERN-SCHEME", "pattern "+quote(Redact(p))+" starts with a URL scheme; patterns match module paths, which have none, so it never matches", "")
+			// User information of a URL pasted as a pattern: drop it, and
+			// never echo it.
+			host, _, _ := strings.Cut(good, "/")
+			if i := strings.LastIndexByte(host, '@'); i >= 0 {
+				good = good[i+1:]
+			}
 		}
 		if i := strings.IndexByte(good, '@'); i >= 0 {
 			add(Error, "PATTERN-VERSION", "pattern "+quote(Redact(p))+" contains '@'; patterns match module paths without versions, so it never matches", "")
