@@ -16,7 +16,7 @@ var userinfoRE = regexp.MustCompile(`([A-Za-z][A-Za-z0-9+.-]*://)([^/@\s,|]*)@`)
 // secretWordRE finds words that look like secrets handed to a command:
 // --token=..., password=..., Authorization: Bearer ....
 // The keyword must start a word, so that GOAUTH=netrc stays readable.
-var secretWordRE = regexp.MustCompile(`(?i)((?:^|[^A-Za-z0-9])(?:token|password|passwd|secret|apikey|api[-_]key|bearer|basic|credential)[A-Za-z_-]*\s*[=:]?\s*)([^\s;,|'"]+)`)
+var secretWordRE = regexp.MustCompile(`(?i)((?:^|[^A-Za-z0-9])(?:token|password|passwd|secret|apikey|api[-_]key|bearer|basic|credential)[A-Za-z_-]*(?:\s*[=:]\s*|\s+))([^\s;,|'"]+)`)
 
 // Redact returns s with credentials replaced by "xxxxx": the user
 // information of any URL in it (as url.URL.Redacted does for the password,
