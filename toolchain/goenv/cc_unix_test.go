@@ -18,7 +18,7 @@ import (
 // TestCCKilledWithItsChildren checks that a C compiler that hangs is
 // killed with its whole process group when the context ends.
 func TestCCKilledWithItsChildren(t *testing.T) {
-	if testing.Short() || runtime.GOOS == "windows" {
+	if testing.Short() {
 		t.Skip("starts processes")
 	}
 	s := newSetup(t)

@@ -118,3 +118,5 @@ func findID(fs []Finding, id string) (Finding, bool) {
 type Host = archcheck.Host
 
 func hostOf(goos, goarch string) *Host { return archcheck.Target(goos, goarch) }
+
+var osEnviron = os.Environ

@@ -32,6 +32,10 @@ var otherGoVars = []string{
 	"GO_TEST_TIMEOUT_SCALE",
 }
 
+// otherToolPrefixes start the names of other tools' variables that
+// happen to begin with GO.
+var otherToolPrefixes = []string{"GOOGLE", "GOPASS", "GORELEASER", "GOLANGCI", "GOPLS", "GOTESTSUM", "GOFUMPT", "GOPHERJS", "GOVULNCHECK", "GOMOBILE"}
+
 // renamedVars are variable names the go command once read, or that
 // people remember wrongly, with what to use instead.
 var renamedVars = map[string]string{
@@ -59,6 +63,11 @@ func isGoVarName(name string) bool {
 func Suggest(name string) (suggestion string, ok bool) {
 	if isKnown(name) || slices.Contains(otherGoVars, name) {
 		return "", false
+	}
+	for _, p := range otherToolPrefixes {
+		if strings.HasPrefix(name, p) {
+			return "", false
+		}
 	}
 	if s, found := renamedVars[name]; found {
 		return s, true

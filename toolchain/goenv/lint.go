@@ -44,13 +44,6 @@ func (l *linter) addAll(fs []Finding) {
 	}
 }
 
-// set reports whether a variable was set by the user rather than
-// defaulted.
-func (l *linter) set(name string) bool {
-	v, ok := l.env.Lookup(name)
-	return ok && v.Origin.Source != FromDefault && v.Value != ""
-}
-
 // values parses each variable with its parser.
 func (l *linter) values() {
 	e := l.env

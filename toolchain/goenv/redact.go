@@ -1,7 +1,6 @@
 package goenv
 
 import (
-	"net/url"
 	"regexp"
 	"strings"
 )
@@ -41,12 +40,6 @@ func Redact(s string) string {
 // hasCredentials reports whether the value of name carries something
 // RedactVar removes.
 func hasCredentials(name, s string) bool { return RedactVar(name, s) != s }
-
-// urlHasUserinfo reports whether the URL u carries user information.
-func urlHasUserinfo(u string) bool {
-	p, err := url.Parse(u)
-	return err == nil && p.User != nil
-}
 
 // secretKeyRE matches variable names that hold secrets by convention.
 var secretKeyRE = regexp.MustCompile(`(?i)(TOKEN|PASSWORD|PASSWD|SECRET|APIKEY|API_KEY|CREDENTIAL)`)

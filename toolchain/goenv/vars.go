@@ -94,7 +94,7 @@ func (r *resolver) resolvePaths(goroot string) {
 		}
 	}
 	gopath := r.envOrAndChanged("GOPATH", def, defOrigin)
-	if gopath.Origin.Source == FromEnvironment && gopath.Changed == false && r.env["GOPATH"] != "" {
+	if gopath.Origin.Source == FromEnvironment && !gopath.Changed && r.env["GOPATH"] != "" {
 		if _, ok := r.user.Lookup("GOPATH"); ok || filepath.Join(r.env[home], "go") != gopath.Value {
 			r.notes = append(r.notes, "GOPATH is set in the process environment: \"go env -changed\" never lists it, because the go command compares it with a default computed from the same environment variable")
 		}
@@ -108,11 +108,12 @@ func (r *resolver) resolvePaths(goroot string) {
 
 	// cache.DefaultDir: GOCACHE, or os.UserCacheDir()/go-build; a relative
 	// GOCACHE turns the cache off.
-	cacheDef, cacheOrigin := "off", defaultOrigin("off: os.UserCacheDir failed")
+	var cacheDef string
+	var cacheOrigin Origin
 	if d, err := r.env.userCacheDir(r.goos); err == nil {
 		cacheDef, cacheOrigin = filepath.Join(d, "go-build"), defaultOrigin("os.UserCacheDir()/go-build")
 	} else {
-		cacheOrigin = defaultOrigin("off: " + err.Error())
+		cacheDef, cacheOrigin = "off", defaultOrigin("off: "+err.Error())
 	}
 	v, o, _ := r.getenv("GOCACHE")
 	switch {
