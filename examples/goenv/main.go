@@ -15,7 +15,10 @@
 // database it is verified. -probe also asks each proxy of that route for
 // the module's version list and says which answered. -no-cc skips running
 // "$CC -dumpmachine", the only program goenv ever runs. -json prints one
-// JSON object with "vars", "findings" and, with -explain, "route".
+// JSON object with "vars", "findings" and, with -explain, "route". Where
+// the go command's own rules are inconsistent (an edited go.env that "go
+// env -changed" cannot show, golang/go#67542), a GO-INCONSISTENT finding
+// says so.
 //
 // Credentials (URL user information, GOAUTH tokens, secrets in the env
 // file) are redacted in every output.
@@ -45,7 +48,6 @@ type output struct {
 	Vars     []varJSON       `json:"vars"`
 	Findings []goenv.Finding `json:"findings"`
 	Route    *routeJSON      `json:"route,omitempty"`
-	Notes    []string        `json:"notes,omitempty"`
 }
 
 type varJSON struct {
@@ -98,7 +100,7 @@ func run(stdout, stderr io.Writer, args []string) int {
 	}
 	findings = append(findings, arch...)
 
-	out := output{Vars: []varJSON{}, Findings: findings, Notes: env.Notes}
+	out := output{Vars: []varJSON{}, Findings: findings}
 	if out.Findings == nil {
 		out.Findings = []goenv.Finding{}
 	}
@@ -207,12 +209,6 @@ func printText(w io.Writer, out *output) {
 			} else {
 				fmt.Fprintf(w, "  no proxy answered\n")
 			}
-		}
-	}
-	if len(out.Notes) > 0 {
-		fmt.Fprintf(w, "\nnotes:\n")
-		for _, n := range out.Notes {
-			fmt.Fprintf(w, "  %s\n", n)
 		}
 	}
 }

@@ -15,7 +15,7 @@ func Lint(env *Env) []Finding {
 	l.layers()
 	l.combinations()
 	for _, n := range env.Notes {
-		l.add(Finding{ID: "GO-INCONSISTENT", Severity: Info, Message: "the go command's own rules are inconsistent here: " + n})
+		l.add(Finding{ID: "GO-INCONSISTENT", Severity: Info, Var: n.Var, Message: "the go command's own rules are inconsistent here: " + n.Message})
 	}
 	return sortFindings(l.out)
 }

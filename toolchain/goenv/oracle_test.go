@@ -97,7 +97,7 @@ var oracleCases = []oracleCase{
 	{name: "goenv-off", user: "GOPROXY=off\n", env: map[string]string{"GOENV": "off"}},
 	{name: "goenv-custom", env: map[string]string{"GOENV": "{dir}/custom.env"}, files: map[string]string{"custom.env": "GOSUMDB=off\nGOINSECURE=*.corp.example\n"}},
 	{name: "goenv-missing-file", env: map[string]string{"GOENV": "{dir}/nothing-here"}},
-	{name: "edited-go-env", goEnv: ptr("GOPROXY=off\nGOSUMDB=off\nGOTOOLCHAIN=local\n")},
+	{name: "edited-go-env", goEnv: ptr("GOPROXY=off\nGOSUMDB=off\nGOTOOLCHAIN=local\n"), note: "go.env:1 sets GOPROXY=off, not the release's value"},
 	{name: "user-equals-go-env", user: "GOTOOLCHAIN=local\n", goEnv: ptr("GOPROXY=direct\nGOTOOLCHAIN=local\n")},
 	{name: "go-env-without-keys", goEnv: ptr("# nothing\n"), user: "GOTOOLCHAIN=local\n"},
 	{name: "empty-user-line-hides-go-env", user: "GOPROXY=\n"},
@@ -233,7 +233,7 @@ func TestResolveMatchesGoEnv(t *testing.T) {
 			if diff := cmp.Diff(wantChanged, gotChanged); diff != "" {
 				t.Errorf("go env -changed -json vs Resolve (-go +Resolve):\n%s", diff)
 			}
-			if tc.note != "" && !slices.ContainsFunc(got.Notes, func(n string) bool { return strings.Contains(n, tc.note) }) {
+			if tc.note != "" && !slices.ContainsFunc(got.Notes, func(n Note) bool { return strings.Contains(n.Message, tc.note) }) {
 				t.Errorf("Notes = %q, want one mentioning %q", got.Notes, tc.note)
 			}
 			if t.Failed() {

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -56,6 +57,17 @@ type Hidden struct {
 	Origin Origin `json:"origin"`
 }
 
+// A Note describes a place where the go command's own rules are
+// inconsistent, met by this environment.
+type Note struct {
+	Var     string `json:"var"`
+	Message string `json:"message"`
+}
+
+func (r *resolver) note(name, msg string) {
+	r.notes = append(r.notes, Note{Var: name, Message: msg})
+}
+
 // Env is a resolved Go environment.
 type Env struct {
 	// Vars are the variables "go env -json" prints, sorted by name,
@@ -82,7 +94,7 @@ type Env struct {
 	// Notes describe places where the go command's own rules are
 	// inconsistent and this environment meets one (golang/go#67542 and
 	// relatives), so that a reader of "go env -changed" is not misled.
-	Notes []string `json:"notes,omitempty"`
+	Notes []Note `json:"notes,omitempty"`
 }
 
 // Lookup returns the variable name.
@@ -122,7 +134,7 @@ type resolver struct {
 	goroot *EnvFile
 	tc     *Toolchain
 	vars   []Var
-	notes  []string
+	notes  []Note
 }
 
 // Resolve computes the Go environment described by cfg as the go command
@@ -175,7 +187,7 @@ func Resolve(cfg *Config) (*Env, error) {
 		tc.GOARCH = runtime.GOARCH
 	}
 	if binErr != nil && !errors.Is(binErr, fs.ErrNotExist) {
-		r.notes = append(r.notes, "could not read the go binary's build information ("+binErr.Error()+"): GOVERSION is unknown")
+		r.note("GOVERSION", "could not read the go binary's build information ("+binErr.Error()+"): GOVERSION is unknown")
 	} else if binErr != nil {
 		return nil, ErrNoGoCommand
 	}
@@ -223,7 +235,7 @@ func Resolve(cfg *Config) (*Env, error) {
 	goroot := fileROOT
 	if v := r.env["GOROOT"]; v != "" {
 		if rootOrigin.Source != FromEnvironment {
-			r.notes = append(r.notes, "GOROOT is set both in the environment and in the user file: the go command reads go.env from the user file's GOROOT ("+fileROOT+") but reports and builds with the environment's ("+v+")")
+			r.note("GOROOT", "GOROOT is set both in the environment and in the user file: the go command reads go.env from the user file's GOROOT ("+fileROOT+") but reports and builds with the environment's ("+v+")")
 		}
 		goroot, rootOrigin = v, envOrigin()
 	}
@@ -237,6 +249,7 @@ func Resolve(cfg *Config) (*Env, error) {
 	out.UserFile, out.GOROOTFile = r.user, r.goroot
 
 	r.resolveVars(goroot, cfg.Dir)
+	r.noteEditedGOROOTFile()
 
 	slices.SortFunc(r.vars, func(a, b Var) int { return strings.Compare(a.Name, b.Name) })
 	for i := range r.vars {
@@ -305,7 +318,10 @@ func (r *resolver) plain(key string) Var {
 
 // envOrAndChanged is cfg.EnvOrAndChanged: a non-empty setting is changed
 // when it differs from go.env's value for the key if go.env has one, and
-// from def otherwise.
+// from def otherwise. So "go env -changed" measures against the go.env of
+// the tree at hand, edits included: a packager's or administrator's edit of
+// go.env is never "changed" (golang/go#67542, whose fix made go.env the
+// reference); noteEditedGOROOTFile says so in Env.Notes.
 func (r *resolver) envOrAndChanged(key, def string, defOrigin Origin) Var {
 	v, o, _ := r.getenv(key)
 	if v == "" {
@@ -330,4 +346,30 @@ func (r *resolver) envOr(key, def string, defOrigin Origin) (string, Origin) {
 		return v, o
 	}
 	return def, defOrigin
+}
+
+// releaseGoEnv holds, for each key every release's go.env sets, the hex
+// SHA-256 of its value as shipped (the same table as package toolchain's;
+// hashes because this project keeps registry host names out of its code).
+var releaseGoEnv = map[string]string{
+	"GOPROXY":     "6b92323c3a3f154c0a30cc602002b87ff41486d6cba571162e1bae16d7761997",
+	"GOSUMDB":     "9da5f32d964125123cc368f231b473bea59307f811c7b9b2e731601e586b82b5",
+	"GOTOOLCHAIN": "929260ad9b9ea9fe0f3553dd964f4ff3deb5792efd031a2b90f573fe91f012bb", // "auto"
+}
+
+// noteEditedGOROOTFile adds a note for each release default that
+// $GOROOT/go.env changes or lacks: "go env -changed" cannot show them.
+func (r *resolver) noteEditedGOROOTFile() {
+	if r.goroot == nil {
+		return
+	}
+	for _, k := range []string{"GOPROXY", "GOSUMDB", "GOTOOLCHAIN"} {
+		s, ok := r.goroot.Lookup(k)
+		switch {
+		case !ok:
+			r.note(k, r.goroot.Name+" lacks the release's "+k+" line; \"go env -changed\" compares with go.env, so it does not show this (golang/go#67542)")
+		case sha(s.Value) != releaseGoEnv[k]:
+			r.note(k, r.goroot.Name+":"+strconv.Itoa(s.Line)+" sets "+k+"="+RedactVar(k, s.Value)+", not the release's value; \"go env -changed\" compares with go.env, so it does not show this edit (golang/go#67542)")
+		}
+	}
 }

@@ -96,7 +96,7 @@ func (r *resolver) resolvePaths(goroot string) {
 	gopath := r.envOrAndChanged("GOPATH", def, defOrigin)
 	if gopath.Origin.Source == FromEnvironment && !gopath.Changed && r.env["GOPATH"] != "" {
 		if _, ok := r.user.Lookup("GOPATH"); ok || filepath.Join(r.env[home], "go") != gopath.Value {
-			r.notes = append(r.notes, "GOPATH is set in the process environment: \"go env -changed\" never lists it, because the go command compares it with a default computed from the same environment variable")
+			r.note("GOPATH", "GOPATH is set in the process environment: \"go env -changed\" never lists it, because the go command compares it with a default computed from the same environment variable")
 		}
 	}
 
