@@ -148,6 +148,11 @@ func TestResolveMatchesGoEnv(t *testing.T) {
 	// The copy of the go binary is linked to from every case's GOROOT.
 	shared := filepath.Join(t.TempDir(), "go")
 	copyFile(t, goTool, shared, 0o755)
+	sharedCache := filepath.Join(t.TempDir(), "go-build")
+	warm := exec.CommandContext(t.Context(), goTool, "env", "-json")
+	warm.Env = append(os.Environ(), "GOCACHE="+sharedCache, "GOTOOLCHAIN=local")
+	warm.Dir = t.TempDir()
+	testenv.Run(t, warm)
 	for _, tc := range oracleCases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -157,6 +162,15 @@ func TestResolveMatchesGoEnv(t *testing.T) {
 				return strings.NewReplacer("{dir}", dir, "{goroot}", root.dir, "{realroot}", realRoot).Replace(s)
 			}
 			home := filepath.Join(dir, "home")
+			// Every case's default build cache is the same warm one: a cold
+			// cache makes "go env" run the C compiler to probe its flags
+			// (for GOGCCFLAGS), seconds per case on a loaded machine.
+			if err := os.MkdirAll(filepath.Join(home, ".cache"), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Symlink(sharedCache, filepath.Join(home, ".cache", "go-build")); err != nil {
+				t.Fatal(err)
+			}
 			env := map[string]string{
 				"HOME": home,
 				"PATH": root.dir + "/bin:/usr/bin:/bin",
