@@ -10,6 +10,7 @@ type FileError struct {
 
 // Error returns the file name and the cause.
 func (e *FileError) Error() string { return "goenv: " + e.Name + ": " + e.Err.Error() }
+
 // Unwrap returns the cause.
 func (e *FileError) Unwrap() error { return e.Err }
 
