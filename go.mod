@@ -9,3 +9,5 @@ require (
 	golang.org/x/sys v0.50.0
 	golang.org/x/term v0.48.0
 )
+
+require golang.org/x/perf v0.0.0-20260908200009-22c9c6c9d4da // indirect
