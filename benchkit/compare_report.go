@@ -142,7 +142,7 @@ func (b *Builder) Build() *Report {
 		r.Warnings = append(r.Warnings, w)
 	}
 	if b.nonFinite > 0 {
-		r.Warnings = append(r.Warnings, fmt.Sprintf("dropped %d measurements that were NaN or infinite", b.nonFinite))
+		r.Warnings = append(r.Warnings, fmt.Sprintf("dropped %d measurement(s) that were NaN or infinite", b.nonFinite))
 	}
 	if b.reader.Err() == nil && len(b.warnings) >= maxSyntaxWarnings {
 		r.Warnings = append(r.Warnings, "more unparsable lines were skipped")
@@ -427,7 +427,7 @@ func geomean(t *Table) *Geomean {
 	case g.Rows == 0:
 		g.Warnings = append(g.Warnings, "no benchmark is present with a positive value in every column")
 	case g.Excluded > 0:
-		g.Warnings = append(g.Warnings, fmt.Sprintf("geomean of the %d benchmarks present in every column; %d left out", g.Rows, g.Excluded))
+		g.Warnings = append(g.Warnings, fmt.Sprintf("geomean of the %d benchmarks with a positive value in every column; %d left out", g.Rows, g.Excluded))
 	}
 	return g
 }
