@@ -85,15 +85,17 @@ type Builder struct {
 	// that order, and the column is decided in Build.
 	configField, goarchField, fileField *benchproc.Field
 
-	cells     map[rawCellKey]*rawCell
-	cols      map[benchproc.Key]*rawCol
-	units     benchfmt.UnitMetadataMap
-	warnSeen  map[string]bool // warning texts already recorded
-	warnKeys  map[string]int  // warn-* key -> index in warnings
-	warnMore  []int           // per warning: further distinct texts of its key
-	warnings  []string
-	nonFinite int
-	reader    benchfmt.Reader
+	cells       map[rawCellKey]*rawCell
+	cols        map[benchproc.Key]*rawCol
+	units       benchfmt.UnitMetadataMap
+	warnSeen    map[string]bool // warning texts already recorded
+	warnKeys    map[string]int  // warn-* key -> index in warnings
+	warnMore    []int           // per warning: further distinct texts of its key
+	warnings    []string
+	nonFinite   int
+	syntaxErrs  int // lines that did not parse
+	warnDropped int // warn-* texts beyond maxWarnKeys keys
+	reader      benchfmt.Reader
 }
 
 type rawCellKey struct {
@@ -278,6 +280,10 @@ func (b *Builder) strip(res *benchfmt.Result) *benchfmt.Result {
 				b.warnMore[i]++
 				break
 			}
+			if len(b.warnKeys) >= maxWarnKeys {
+				b.warnDropped++
+				break
+			}
 			b.warnKeys[c.Key] = len(b.warnings)
 			b.warnings = append(b.warnings, w)
 			b.warnMore = append(b.warnMore, 0)
@@ -325,13 +331,17 @@ func (b *Builder) Read(r io.Reader, name string) error {
 	return nil
 }
 
-// maxSyntaxWarnings bounds the warnings kept for unparsable lines, so
-// that a large file of garbage does not become a larger list of
-// complaints; the rest are counted.
-const maxSyntaxWarnings = 20
+// maxSyntaxWarnings bounds the warnings kept for unparsable lines, and
+// maxWarnKeys the distinct warn-* keys kept, so that a large file of
+// garbage does not become a larger list of complaints; the rest are
+// counted.
+const (
+	maxSyntaxWarnings = 20
+	maxWarnKeys       = 100
+)
 
 func (b *Builder) warn(msg string) {
-	if len(b.warnings) < maxSyntaxWarnings {
+	if b.syntaxErrs++; b.syntaxErrs <= maxSyntaxWarnings {
 		b.warnings = append(b.warnings, msg)
 		b.warnMore = append(b.warnMore, 0)
 	}

@@ -144,8 +144,11 @@ func (b *Builder) Build() *Report {
 	if b.nonFinite > 0 {
 		r.Warnings = append(r.Warnings, fmt.Sprintf("dropped %d measurement(s) that were NaN or infinite", b.nonFinite))
 	}
-	if b.reader.Err() == nil && len(b.warnings) >= maxSyntaxWarnings {
-		r.Warnings = append(r.Warnings, "more unparsable lines were skipped")
+	if n := b.syntaxErrs - maxSyntaxWarnings; n > 0 {
+		r.Warnings = append(r.Warnings, fmt.Sprintf("%d more lines that did not parse were skipped", n))
+	}
+	if b.warnDropped > 0 {
+		r.Warnings = append(r.Warnings, fmt.Sprintf("%d more warn-* texts were left out", b.warnDropped))
 	}
 
 	// Map each raw column key to its column index.

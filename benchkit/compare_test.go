@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/csv"
 	"encoding/json"
+	"fmt"
 	"math"
 	"os"
 	"regexp"
@@ -327,5 +328,22 @@ func TestJSONRows(t *testing.T) {
 		if (r.A == nil) != onlyNew || (r.B == nil) != onlyOld || (r.P == nil) != (onlyOld || onlyNew) {
 			t.Errorf("missing: %+v", r)
 		}
+	}
+}
+
+// TestWarningsBounded checks that garbage input yields a bounded list of
+// warnings with a count of the rest.
+func TestWarningsBounded(t *testing.T) {
+	var in strings.Builder
+	for i := range 1000 {
+		fmt.Fprintf(&in, "BenchmarkBad%d x 1 ns/op\nwarn-k%d: text %d\nBenchmarkGood 1 %d ns/op\n", i, i, i, i+1)
+	}
+	r := readString(t, benchkit.CompareOptions{}, in.String())
+	if len(r.Warnings) != 20+100+2 {
+		t.Errorf("%d warnings, want 122", len(r.Warnings))
+	}
+	want := []string{"980 more lines that did not parse were skipped", "900 more warn-* texts were left out"}
+	if diff := cmp.Diff(want, r.Warnings[len(r.Warnings)-2:]); diff != "" {
+		t.Errorf("last warnings (-want +got):\n%s", diff)
 	}
 }
