@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -116,5 +117,32 @@ func TestExitCodes(t *testing.T) {
 				t.Errorf("exit %d, stderr %q; want %d and %q", code, stderr.String(), tt.code, tt.msg)
 			}
 		})
+	}
+}
+
+func TestModeDispatch(t *testing.T) {
+	var got []string
+	modes["fake"] = func(stdout, stderr io.Writer, args []string) int {
+		got = args
+		return 7
+	}
+	defer delete(modes, "fake")
+	for _, tt := range []struct {
+		args []string
+		code int
+	}{
+		{[]string{"-format", "md", "-fake", "-x"}, 7},
+		{[]string{"--fake=1"}, 7},
+		{[]string{"-format", "md", "--", "-fake"}, 1}, // a file named -fake, which does not exist
+		{[]string{"fake"}, 1},                         // a file named fake that does not exist
+	} {
+		got = nil
+		var stdout, stderr bytes.Buffer
+		if code := run(&stdout, &stderr, tt.args); code != tt.code {
+			t.Errorf("%q: exit %d, want %d (stderr %s)", tt.args, code, tt.code, stderr.Bytes())
+		}
+		if tt.code == 7 && !slices.Equal(got, tt.args) {
+			t.Errorf("%q: mode got %q", tt.args, got)
+		}
 	}
 }
