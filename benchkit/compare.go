@@ -94,7 +94,7 @@ type Builder struct {
 	warnings    []string
 	nonFinite   int
 	syntaxErrs  int // lines that did not parse
-	warnDropped int // warn-* texts beyond maxWarnKeys keys
+	warnDropped int // warn-* texts beyond maxWarnKeys shapes
 	reader      benchfmt.Reader
 }
 
@@ -270,13 +270,16 @@ func (b *Builder) strip(res *benchfmt.Result) *benchfmt.Result {
 		switch {
 		case strings.HasPrefix(c.Key, warnPrefix):
 			// Each round may word the same warning with its own
-			// numbers: keep a key's first text and count the others.
+			// numbers, under its own key (warn-machine-1, -2, ...):
+			// keep the first text of each shape — the text with its
+			// numbers blanked — and count the others.
 			if len(c.Value) == 0 || b.warnSeen[string(c.Value)] {
 				break
 			}
 			w := string(c.Value)
 			b.warnSeen[w] = true
-			if i, ok := b.warnKeys[c.Key]; ok {
+			sh := shape(w)
+			if i, ok := b.warnKeys[sh]; ok {
 				b.warnMore[i]++
 				break
 			}
@@ -284,7 +287,7 @@ func (b *Builder) strip(res *benchfmt.Result) *benchfmt.Result {
 				b.warnDropped++
 				break
 			}
-			b.warnKeys[c.Key] = len(b.warnings)
+			b.warnKeys[sh] = len(b.warnings)
 			b.warnings = append(b.warnings, w)
 			b.warnMore = append(b.warnMore, 0)
 		case strings.HasPrefix(c.Key, machinePrefix):
@@ -293,6 +296,27 @@ func (b *Builder) strip(res *benchfmt.Result) *benchfmt.Result {
 		}
 	}
 	return out
+}
+
+// shape returns s with each run of digits, and the decimal points
+// between them, replaced by "#".
+func shape(s string) string {
+	var b strings.Builder
+	inNum := false
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		digit := '0' <= c && c <= '9'
+		if digit || inNum && c == '.' && i+1 < len(s) && '0' <= s[i+1] && s[i+1] <= '9' {
+			if !inNum {
+				b.WriteByte('#')
+			}
+			inNum = true
+			continue
+		}
+		inNum = false
+		b.WriteByte(c)
+	}
+	return b.String()
 }
 
 func configIs(res *benchfmt.Result, key, value string) bool {
@@ -332,7 +356,7 @@ func (b *Builder) Read(r io.Reader, name string) error {
 }
 
 // maxSyntaxWarnings bounds the warnings kept for unparsable lines, and
-// maxWarnKeys the distinct warn-* keys kept, so that a large file of
+// maxWarnKeys the distinct shapes of warn-* texts kept, so that a large file of
 // garbage does not become a larger list of complaints; the rest are
 // counted.
 const (

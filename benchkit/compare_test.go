@@ -336,7 +336,7 @@ func TestJSONRows(t *testing.T) {
 func TestWarningsBounded(t *testing.T) {
 	var in strings.Builder
 	for i := range 1000 {
-		fmt.Fprintf(&in, "BenchmarkBad%d x 1 ns/op\nwarn-k%d: text %d\nBenchmarkGood 1 %d ns/op\n", i, i, i, i+1)
+		fmt.Fprintf(&in, "BenchmarkBad%d x 1 ns/op\nwarn-k%d: text %s\nBenchmarkGood 1 %d ns/op\n", i, i, strings.Repeat("x", i), i+1)
 	}
 	r := readString(t, benchkit.CompareOptions{}, in.String())
 	if len(r.Warnings) != 20+100+2 {
@@ -345,5 +345,24 @@ func TestWarningsBounded(t *testing.T) {
 	want := []string{"980 more lines that did not parse were skipped", "900 more warn-* texts were left out"}
 	if diff := cmp.Diff(want, r.Warnings[len(r.Warnings)-2:]); diff != "" {
 		t.Errorf("last warnings (-want +got):\n%s", diff)
+	}
+}
+
+// TestWarningsGroupedByShape checks that the same warning with other
+// numbers, under whatever key, is reported once with a count.
+func TestWarningsGroupedByShape(t *testing.T) {
+	in := `warn-machine-1: load average 3.20 on 2 CPUs
+BenchmarkX 1 5 ns/op
+warn-machine-1: CPU frequency governor is powersave, not performance
+warn-machine-2: load average 4.10 on 2 CPUs
+BenchmarkX 1 6 ns/op
+warn-machine-1: load average 3.20 on 2 CPUs
+warn-machine-2:
+BenchmarkX 1 7 ns/op
+`
+	r := readString(t, benchkit.CompareOptions{}, in)
+	want := []string{"load average 3.20 on 2 CPUs (and 1 more like it)", "CPU frequency governor is powersave, not performance"}
+	if diff := cmp.Diff(want, r.Warnings); diff != "" {
+		t.Errorf("warnings (-want +got):\n%s", diff)
 	}
 }
