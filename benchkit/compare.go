@@ -218,18 +218,12 @@ func (b *Builder) Add(res *benchfmt.Result) {
 	colKey := b.colBy.Project(res)
 	residueKey := b.residue.Project(res)
 
-	if b.auto {
-		c := b.cols[colKey]
-		if c == nil {
-			c = new(rawCol)
-			b.cols[colKey] = c
-		}
-		tr, em := configIs(res, "translated", "true"), configIs(res, "emulated", "true")
-		c.translated = c.translated || tr
-		c.emulated = c.emulated || em
-		c.foreign = c.translated || c.emulated
-	} else if b.cols[colKey] == nil {
-		b.cols[colKey] = new(rawCol)
+	if c := b.cols[colKey]; c == nil {
+		// A column's provenance comes from its first result: the keys
+		// are per configuration, and looking them up on every result
+		// costs more than the rest of Add.
+		c = &rawCol{translated: configIs(res, "translated", "true"), emulated: configIs(res, "emulated", "true")}
+		b.cols[colKey] = c
 	}
 
 	for i, tk := range tableKeys {

@@ -4,8 +4,11 @@ import (
 	"fmt"
 	"maps"
 	"math"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"golang.org/x/perf/benchmath"
 	"golang.org/x/perf/benchproc"
@@ -56,8 +59,9 @@ type KeyValue struct {
 // A Column is one configuration, input file or projected tuple.
 type Column struct {
 	Name string
-	// Translated and Emulated are set when some result in the column had
-	// translated: true or emulated: true (see KEYS.md).
+	// Translated and Emulated are set when the column's results say
+	// translated: true or emulated: true (see KEYS.md); the keys are read
+	// from the first result of each input file and configuration.
 	Translated, Emulated bool
 }
 
@@ -106,14 +110,27 @@ type Delta struct {
 	N1, N2      int
 	Significant bool
 
-	// Ratio is the Hodges–Lehmann estimate of cell/baseline (the median
-	// of all pairwise ratios) and RatioLo, RatioHi its distribution-free
-	// confidence interval, the one that goes with the U test. They are
-	// NaN when some value is not positive; RatioLo is 0 and RatioHi +Inf
-	// when the samples are too small for an interval.
-	Ratio, RatioLo, RatioHi float64
-
 	Warnings []string
+
+	// The samples and level for Ratio, computed on first use: the
+	// interval of large samples costs more than the rest of the row.
+	x, y       []float64
+	confidence float64
+	ratioOnce  sync.Once
+	ratio      [3]float64
+}
+
+// Ratio returns the Hodges–Lehmann estimate of cell/baseline (the median
+// of all pairwise ratios) and its distribution-free confidence interval
+// at the report's level, the interval that goes with the U test: the
+// translation cost, when the baseline is native. They are NaN when some
+// value is not positive; lo is 0 and hi +Inf when the samples are too
+// small for an interval. It is safe to call concurrently.
+func (d *Delta) Ratio() (est, lo, hi float64) {
+	d.ratioOnce.Do(func() {
+		d.ratio[0], d.ratio[1], d.ratio[2] = ratioInterval(d.x, d.y, d.confidence)
+	})
+	return d.ratio[0], d.ratio[1], d.ratio[2]
 }
 
 // A Geomean summarizes a table's columns by geometric means over the
@@ -244,6 +261,7 @@ func (b *Builder) Build() *Report {
 	}
 	benchproc.SortKeys(tableKeys)
 	thresholds := &benchmath.Thresholds{CompareAlpha: b.alpha}
+	var jobs []func()
 	for _, tk := range tableKeys {
 		acc := tables[tk]
 		unit := tk.Get(b.unitField)
@@ -271,31 +289,62 @@ func (b *Builder) Build() *Report {
 		assumption := b.units.GetAssumption(unit)
 		for _, rk := range rowKeys {
 			row := &Row{Name: rk.StringValues(), Cells: make([]*Cell, len(keep))}
-			samples := make([]*benchmath.Sample, len(keep))
-			raw := acc.cells[rk]
-			for j, ci := range keep {
-				m := raw[ci]
-				if m == nil {
-					continue
-				}
-				vals := slices.Clone(m.values)
-				samples[j] = benchmath.NewSample(vals, thresholds)
-				row.Cells[j] = summarize(samples[j], assumption, b.opts.Confidence, m.residue)
-			}
-			for j := 1; j < len(keep); j++ {
-				if samples[0] == nil || samples[j] == nil {
-					continue
-				}
-				row.Cells[j].Vs = compare(samples[0], samples[j], row.Cells[0], row.Cells[j], assumption, b.opts.Confidence, b.alpha)
-			}
 			t.Rows = append(t.Rows, row)
-		}
-		if len(t.Rows) > 1 {
-			t.Geomean = geomean(t)
+			raw := acc.cells[rk]
+			jobs = append(jobs, func() {
+				samples := make([]*benchmath.Sample, len(keep))
+				for j, ci := range keep {
+					m := raw[ci]
+					if m == nil {
+						continue
+					}
+					samples[j] = benchmath.NewSample(slices.Clone(m.values), thresholds)
+					row.Cells[j] = summarize(samples[j], assumption, b.opts.Confidence, m.residue)
+				}
+				for j := 1; j < len(keep); j++ {
+					if samples[0] == nil || samples[j] == nil {
+						continue
+					}
+					row.Cells[j].Vs = compare(samples[0], samples[j], row.Cells[0], row.Cells[j], assumption, b.opts.Confidence, b.alpha)
+				}
+			})
 		}
 		r.Tables = append(r.Tables, t)
 	}
+	runAll(jobs)
+	for _, t := range r.Tables {
+		if len(t.Rows) > 1 {
+			t.Geomean = geomean(t)
+		}
+	}
 	return r
+}
+
+// runAll runs the jobs on GOMAXPROCS goroutines: rows are independent,
+// and with samples of hundreds the ratio intervals dominate a report's
+// cost. Each job writes only its own row.
+func runAll(jobs []func()) {
+	workers := min(runtime.GOMAXPROCS(0), len(jobs))
+	if workers <= 1 {
+		for _, job := range jobs {
+			job()
+		}
+		return
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= len(jobs) {
+					return
+				}
+				jobs[i]()
+			}
+		})
+	}
+	wg.Wait()
 }
 
 // columnNamer returns how raw column keys are named: by the chosen field
@@ -370,7 +419,7 @@ func summarize(s *benchmath.Sample, a benchmath.Assumption, confidence float64, 
 
 func compare(s1, s2 *benchmath.Sample, c1, c2 *Cell, a benchmath.Assumption, confidence, alpha float64) (d *Delta) {
 	d = &Delta{P: 1, N1: len(s1.Values), N2: len(s2.Values), Pct: math.NaN()}
-	d.Ratio, d.RatioLo, d.RatioHi = ratioInterval(s1.Values, s2.Values, confidence)
+	d.x, d.y, d.confidence = s1.Values, s2.Values, confidence
 	defer func() {
 		if e := recover(); e != nil {
 			d.Warnings = append(d.Warnings, fmt.Sprintf("internal error comparing samples: %v", e))

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/nativego/nativego/benchkit"
 )
@@ -122,8 +123,16 @@ func TestAutoMatchesExplicit(t *testing.T) {
 	explicit := mustCompare(t, benchkit.CompareOptions{Col: "config", Ignore: "goarch,cpu,exec,translated,emulated,round"}, files...)
 	for i := range auto.Tables {
 		a, e := auto.Tables[i], explicit.Tables[i]
-		if diff := cmp.Diff(e.Rows, a.Rows, cmp.Comparer(func(x, y float64) bool { return x == y || math.IsNaN(x) && math.IsNaN(y) })); diff != "" {
+		if diff := cmp.Diff(e.Rows, a.Rows, cmpopts.IgnoreUnexported(benchkit.Delta{}), cmp.Comparer(func(x, y float64) bool { return x == y || math.IsNaN(x) && math.IsNaN(y) })); diff != "" {
 			t.Errorf("%s (-explicit +auto):\n%s", a.Unit, diff)
+		}
+		for k, row := range a.Rows {
+			ae, al, ah := row.Cells[1].Vs.Ratio()
+			ee, el, eh := e.Rows[k].Cells[1].Vs.Ratio()
+			same := func(x, y float64) bool { return x == y || math.IsNaN(x) && math.IsNaN(y) }
+			if !same(ae, ee) || !same(al, el) || !same(ah, eh) {
+				t.Errorf("%s %s: ratio %v [%v, %v], explicit %v [%v, %v]", a.Unit, row.Name, ae, al, ah, ee, el, eh)
+			}
 		}
 	}
 	if !auto.Tables[0].Columns[1].Foreign() {
@@ -161,14 +170,14 @@ func TestZeroVariance(t *testing.T) {
 	r := mustCompare(t, benchkit.CompareOptions{}, "testdata/edge/zerovar-old.txt", "testdata/edge/zerovar-new.txt")
 	tab := tableOf(t, r, "sec/op")
 	same, step := tab.Rows[0].Cells[1], tab.Rows[1].Cells[1]
-	if same.Vs.Pct != 0 || same.Vs.P != 1 || same.Vs.Significant || same.Vs.Ratio != 1 {
+	if est, _, _ := same.Vs.Ratio(); same.Vs.Pct != 0 || same.Vs.P != 1 || same.Vs.Significant || est != 1 {
 		t.Errorf("Same: %+v", same.Vs)
 	}
 	if !step.Vs.Significant || math.Abs(step.Vs.Pct-20) > 1e-9 {
 		t.Errorf("Step: %+v, want significant +20%%", step.Vs)
 	}
-	if math.Abs(step.Vs.Ratio-1.2) > 1e-12 || math.Abs(step.Vs.RatioLo-1.2) > 1e-12 || math.Abs(step.Vs.RatioHi-1.2) > 1e-12 {
-		t.Errorf("Step ratio %v [%v, %v], want exactly 1.2", step.Vs.Ratio, step.Vs.RatioLo, step.Vs.RatioHi)
+	if est, lo, hi := step.Vs.Ratio(); math.Abs(est-1.2) > 1e-12 || math.Abs(lo-1.2) > 1e-12 || math.Abs(hi-1.2) > 1e-12 {
+		t.Errorf("Step ratio %v [%v, %v], want exactly 1.2", est, lo, hi)
 	}
 	if step.Lo != step.Center || step.Hi != step.Center {
 		t.Errorf("Step interval [%v, %v] around %v, want empty", step.Lo, step.Hi, step.Center)

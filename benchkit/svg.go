@@ -105,7 +105,10 @@ func svgValue(c *Cell, sc benchunit.Scaler) string {
 
 // svgRatio is the ratio text of a non-baseline bar.
 func svgRatio(c *Cell) string {
-	if c.Vs == nil || math.IsNaN(c.Vs.Ratio) {
+	if c.Vs == nil {
+		return ""
+	}
+	if est, _, _ := c.Vs.Ratio(); math.IsNaN(est) {
 		return ""
 	}
 	s := ratioString(c.Vs)
