@@ -109,8 +109,10 @@ type rawCell struct {
 
 // rawCol records what is known of how a projected column's samples ran.
 type rawCol struct {
-	foreign              bool // some result had translated: true or emulated: true
 	translated, emulated bool
+	// goarch and cpu, which automatic columns keep out of the table key,
+	// are shown in a table's heading when all its columns agree.
+	goarch, cpu string
 }
 
 // A ProjectionError reports a projection or filter expression that does
@@ -222,7 +224,10 @@ func (b *Builder) Add(res *benchfmt.Result) {
 		// A column's provenance comes from its first result: the keys
 		// are per configuration, and looking them up on every result
 		// costs more than the rest of Add.
-		c = &rawCol{translated: configIs(res, "translated", "true"), emulated: configIs(res, "emulated", "true")}
+		c = &rawCol{
+			translated: configIs(res, "translated", "true"), emulated: configIs(res, "emulated", "true"),
+			goarch: configValue(res, "goarch"), cpu: configValue(res, "cpu"),
+		}
 		b.cols[colKey] = c
 	}
 
@@ -311,6 +316,13 @@ func shape(s string) string {
 		b.WriteByte(c)
 	}
 	return b.String()
+}
+
+func configValue(res *benchfmt.Result, key string) string {
+	if i, ok := res.ConfigIndex(key); ok {
+		return string(res.Config[i].Value)
+	}
+	return ""
 }
 
 func configIs(res *benchfmt.Result, key, value string) bool {

@@ -222,12 +222,13 @@ func (b *Builder) Build() *Report {
 		rows  map[benchproc.Key]struct{}
 		cells map[benchproc.Key][]*merged // row -> per column
 		used  []bool
+		raw   map[benchproc.Key]bool // raw column keys
 	}
 	tables := make(map[benchproc.Key]*tableAcc)
 	for k, rc := range b.cells {
 		t := tables[k.table]
 		if t == nil {
-			t = &tableAcc{rows: make(map[benchproc.Key]struct{}), cells: make(map[benchproc.Key][]*merged), used: make([]bool, len(cols))}
+			t = &tableAcc{rows: make(map[benchproc.Key]struct{}), cells: make(map[benchproc.Key][]*merged), used: make([]bool, len(cols)), raw: make(map[benchproc.Key]bool)}
 			tables[k.table] = t
 		}
 		t.rows[k.row] = struct{}{}
@@ -238,6 +239,7 @@ func (b *Builder) Build() *Report {
 		}
 		ci := colIndex[k.col]
 		t.used[ci] = true
+		t.raw[k.col] = true
 		m := row[ci]
 		if m == nil {
 			m = &merged{residue: rc.residue}
@@ -271,6 +273,9 @@ func (b *Builder) Build() *Report {
 				continue
 			}
 			t.Config = append(t.Config, KeyValue{f.Name, tk.Get(f)})
+		}
+		if b.auto {
+			t.Config = b.commonKeys(t.Config, acc.raw)
 		}
 		// Drop columns this table has no data for, so that a table of
 		// a unit only one configuration reports is not all blanks.
@@ -345,6 +350,40 @@ func runAll(jobs []func()) {
 		})
 	}
 	wg.Wait()
+}
+
+// commonKeys adds goarch (after goos) and cpu (last) to a table's
+// heading when every column of the table has the same one, as benchstat
+// shows them: automatic columns keep them out of the table key.
+func (b *Builder) commonKeys(config []KeyValue, raw map[benchproc.Key]bool) []KeyValue {
+	var goarch, cpu string
+	first := true
+	for k := range raw {
+		c := b.cols[k]
+		if first {
+			goarch, cpu, first = c.goarch, c.cpu, false
+			continue
+		}
+		if c.goarch != goarch {
+			goarch = ""
+		}
+		if c.cpu != cpu {
+			cpu = ""
+		}
+	}
+	if goarch != "" {
+		at := 0
+		for i, kv := range config {
+			if kv.Key == "goos" {
+				at = i + 1
+			}
+		}
+		config = slices.Insert(config, at, KeyValue{"goarch", goarch})
+	}
+	if cpu = strings.TrimSpace(cpu); cpu != "" {
+		config = append(config, KeyValue{"cpu", cpu})
+	}
+	return config
 }
 
 // columnNamer returns how raw column keys are named: by the chosen field
