@@ -371,7 +371,10 @@ func (b *Builder) commonKeys(config []KeyValue, raw map[benchproc.Key]bool) []Ke
 			cpu = ""
 		}
 	}
-	if goarch != "" {
+	has := func(key string) bool {
+		return slices.ContainsFunc(config, func(kv KeyValue) bool { return kv.Key == key })
+	}
+	if goarch != "" && !has("goarch") {
 		at := 0
 		for i, kv := range config {
 			if kv.Key == "goos" {
@@ -380,7 +383,7 @@ func (b *Builder) commonKeys(config []KeyValue, raw map[benchproc.Key]bool) []Ke
 		}
 		config = slices.Insert(config, at, KeyValue{"goarch", goarch})
 	}
-	if cpu = strings.TrimSpace(cpu); cpu != "" {
+	if cpu = strings.TrimSpace(cpu); cpu != "" && !has("cpu") {
 		config = append(config, KeyValue{"cpu", cpu})
 	}
 	return config
