@@ -1,0 +1,39 @@
+// Package metricsx reads the Go runtime's metrics (runtime/metrics) cheaply
+// and turns them into what people look at: rates and latency quantiles over
+// windows of time, streams of samples, JSON and other exports, and a live
+// page that plots two processes side by side.
+//
+// # Snapshots
+//
+// A [Snapshot] holds every metric metrics.All lists, read into storage it
+// reuses: after the first [Snapshot.Read], reading allocates nothing and
+// costs little more than one metrics.Read of every metric. Accessors find a
+// metric by name ([Snapshot.Uint64], [Snapshot.Float64], [Snapshot.Value],
+// [Snapshot.Histogram]) and answer for names that other Go versions use
+// for the same metric, such as /gc/pauses:seconds and
+// /sched/pauses/total/gc:seconds. [Snapshot.Len] and [Snapshot.At] walk
+// them all, for exporters. No accessor panics, whatever metrics the running
+// Go version has.
+//
+// # Windows
+//
+// The runtime's counters and histograms are cumulative. A [Window] between
+// two snapshots gives deltas and per-second rates ([Window.Rate]), the
+// histogram of the window alone ([Window.Histogram]) and a [Summary] of the
+// numbers a dashboard plots: heap, allocation rate, GC cycles and CPU share,
+// GC pause and scheduler latency quantiles. A window that goes backwards
+// (a restarted process) is dropped with [ErrReset] instead of showing
+// negative rates. [Histogram] has Quantile, Mean, Max, Count, Sub and Merge,
+// which treat the -Inf and +Inf edges of the runtime's buckets as bounds.
+//
+//	var prev, cur metricsx.Snapshot
+//	prev.Read()
+//	work()
+//	cur.Read()
+//	var w metricsx.Window
+//	if err := w.Set(&prev, &cur); err == nil {
+//		s := w.Summary()
+//		fmt.Printf("%.0f B/s allocated, GC pause p99 %v\n",
+//			s.AllocBytesPerSec, time.Duration(s.GCPauses.P99*1e9))
+//	}
+package metricsx
