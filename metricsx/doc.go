@@ -36,4 +36,35 @@
 //		fmt.Printf("%.0f B/s allocated, GC pause p99 %v\n",
 //			s.AllocBytesPerSec, time.Duration(s.GCPauses.P99*1e9))
 //	}
+//
+// # JSON
+//
+// [Snapshot.AppendJSON] writes, and [Snapshot.UnmarshalJSON] and [Reader]
+// read, one snapshot as one JSON object (schema version 1):
+//
+//	{
+//	  "schema": 1,
+//	  "time": "2026-12-02T10:55:02.123456789Z",
+//	  "go_version": "go1.26.8",
+//	  "goos": "linux", "goarch": "arm64",
+//	  "metrics": [
+//	    {"name": "/gc/heap/allocs:bytes", "kind": "uint64", "cumulative": true, "value": 123456},
+//	    {"name": "/cpu/classes/total:cpu-seconds", "kind": "float64", "cumulative": true, "value": 1.5},
+//	    {"name": "/sched/latencies:seconds", "kind": "histogram", "cumulative": true,
+//	     "counts": [0, 12, 3], "buckets": ["-Inf", 0, 6.4e-08, "+Inf"]}
+//	  ]
+//	}
+//
+// "time" is RFC 3339 with nanoseconds; "go_version", "goos" and "goarch"
+// are runtime.Version, runtime.GOOS and runtime.GOARCH of the process that
+// was read. Metrics appear in the order of metrics.All in that process,
+// each name once; "kind" is "uint64", "float64" or "histogram". A uint64
+// value is an exact JSON integer that may exceed 2^53: decode it as an
+// integer, not a float. Floats JSON cannot hold are the strings "+Inf",
+// "-Inf" and "NaN", in values and buckets alike. A histogram has one more
+// bucket boundary than counts: counts[i] values fell in
+// [buckets[i], buckets[i+1]); counts are cumulative since the process
+// started. Readers ignore fields they do not know ([Handler] adds
+// "process", described at [Process]); a schema other than 1 is rejected.
+// JSON Lines files hold one such object per line.
 package metricsx

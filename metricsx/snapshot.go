@@ -24,6 +24,8 @@ import (
 type Snapshot struct {
 	time      time.Time
 	goVersion string
+	goos      string
+	goarch    string
 	set       *metricSet
 	samples   []metrics.Sample // for Read; nil in decoded snapshots
 	vals      []uint64         // by position: a uint64, or a float64's bits
@@ -77,7 +79,7 @@ func (s *Snapshot) Read() {
 		metrics.Read(s.samples)
 	}
 	s.time = time.Now()
-	s.goVersion = runtime.Version()
+	s.goVersion, s.goos, s.goarch = runtime.Version(), runtime.GOOS, runtime.GOARCH
 	for i := range s.samples {
 		v := &s.samples[i].Value
 		switch v.Kind() {
@@ -122,6 +124,15 @@ func (s *Snapshot) Time() time.Time { return s.time }
 // GoVersion returns the Go version of the runtime s was read from, as
 // runtime.Version reports it, or "" if unknown.
 func (s *Snapshot) GoVersion() string { return s.goVersion }
+
+// GOOS returns the operating system of the process s was read from, as
+// runtime.GOOS names it, or "" if unknown.
+func (s *Snapshot) GOOS() string { return s.goos }
+
+// GOARCH returns the architecture the process s was read from was built
+// for, as runtime.GOARCH names it, or "" if unknown. A GOARCH of "amd64"
+// with a GOOS of "darwin" on an Apple Silicon Mac runs translated.
+func (s *Snapshot) GOARCH() string { return s.goarch }
 
 // Len returns the number of metrics in s.
 func (s *Snapshot) Len() int {
@@ -228,7 +239,7 @@ func (s *Snapshot) CopyFrom(src *Snapshot) {
 		s.init(src.set, src.samples != nil)
 	}
 	s.time = src.time
-	s.goVersion = src.goVersion
+	s.goVersion, s.goos, s.goarch = src.goVersion, src.goos, src.goarch
 	copy(s.vals, src.vals)
 	for i := range src.hists {
 		s.hists[i].CopyFrom(src.hists[i])
