@@ -54,6 +54,7 @@ type Sampler struct {
 	n       int      // samples in the ring
 	scratch *Snapshot
 	buf     []byte
+	window  Window // reused for its scratch storage
 	stats   SamplerStats
 }
 
@@ -144,9 +145,8 @@ func (s *Sampler) Sample(ctx context.Context) error {
 	slot.summary = Summary{}
 	if s.n > 0 {
 		prev := s.ring[(s.next+len(s.ring)-1)%len(s.ring)].snap
-		var w Window
-		if err := w.Set(prev, slot.snap); err == nil {
-			slot.summary, slot.ok = w.Summary(), true
+		if err := s.window.Set(prev, slot.snap); err == nil {
+			slot.summary, slot.ok = s.window.Summary(), true
 		} else {
 			s.stats.Resets++
 		}
