@@ -45,4 +45,3 @@ func serveHelper() int {
 	io.Copy(io.Discard, os.Stdin)
 	return 0
 }
-
