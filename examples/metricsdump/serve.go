@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"runtime"
 	"time"
 
 	"github.com/nativego/nativego/metricsx"
@@ -65,8 +66,6 @@ func serve(ctx context.Context, stderr io.Writer, o options, listening func(stri
 	return err
 }
 
-var garbage []byte
-
 // churn allocates bytesPerSec bytes of garbage a second in 10 steps, until
 // ctx ends.
 func churn(ctx context.Context, bytesPerSec int64) error {
@@ -82,7 +81,9 @@ func churn(ctx context.Context, bytesPerSec int64) error {
 			return ctx.Err()
 		case <-t.C:
 			for left := bytesPerSec / 10; left > 0; left -= 32 << 10 {
-				garbage = make([]byte, min(left, 32<<10))
+				// A slice of non-constant size lives on the heap;
+				// KeepAlive stops the compiler from dropping it.
+				runtime.KeepAlive(make([]byte, min(left, 32<<10)))
 			}
 		}
 	}
