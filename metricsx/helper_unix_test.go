@@ -27,7 +27,7 @@ func startHelper(t *testing.T) string {
 		t.Fatal(err)
 	}
 	cmd.Env = append(os.Environ(), helperEnv+"=serve")
-	setProcessGroup(cmd)
+	setHelperGroup(cmd)
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -42,7 +42,7 @@ func startHelper(t *testing.T) string {
 	}
 	t.Cleanup(func() {
 		stdin.Close()
-		killProcessGroup(cmd)
+		killHelperGroup(cmd)
 		cmd.Wait()
 	})
 	line, err := bufio.NewReader(stdout).ReadString('\n')
@@ -52,12 +52,12 @@ func startHelper(t *testing.T) string {
 	return "http://" + strings.TrimSpace(line) + "/metrics"
 }
 
-func setProcessGroup(cmd *exec.Cmd) {
+func setHelperGroup(cmd *exec.Cmd) {
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	cmd.Cancel = func() error { return killProcessGroup(cmd) }
+	cmd.Cancel = func() error { return killHelperGroup(cmd) }
 }
 
-func killProcessGroup(cmd *exec.Cmd) error {
+func killHelperGroup(cmd *exec.Cmd) error {
 	if cmd.Process == nil {
 		return nil
 	}

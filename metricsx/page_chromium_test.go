@@ -52,7 +52,7 @@ func TestPageInChromium(t *testing.T) {
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	dom, err := cmd.Output()
-	killProcessGroup(cmd) // Chromium's helpers, should any remain
+	killHelperGroup(cmd) // Chromium's helpers, should any remain
 	if err != nil {
 		t.Fatalf("chromium: %v\n%s", err, stderr.Bytes())
 	}
@@ -86,7 +86,7 @@ func TestPageInChromium(t *testing.T) {
 		if b, err := cmd.CombinedOutput(); err != nil {
 			t.Fatalf("chromium --screenshot: %v\n%s", err, b)
 		}
-		killProcessGroup(cmd)
+		killHelperGroup(cmd)
 		if _, err := os.Stat(out); err != nil {
 			t.Fatal(err)
 		}

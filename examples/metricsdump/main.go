@@ -4,7 +4,7 @@
 //
 //	metricsdump [-format text|json|prometheus] [-json]
 //	metricsdump -serve 127.0.0.1:6060 [-compare URL] [-interval 1s] [-churn BYTES]
-//	metricsdump -gctrace -- CMD ARGS...
+//	metricsdump -gctrace [-json] [--] CMD ARGS...
 //
 // With no -serve it prints one snapshot of every metric runtime/metrics
 // offers, and the process statistics, as text (histograms summarized by
@@ -41,9 +41,11 @@ import (
 
 func main() { os.Exit(run(os.Stdout, os.Stderr, os.Args[1:])) }
 
-// gctraceMode runs `metricsdump -gctrace -- CMD ARGS...`; gctrace.go sets
-// it. While it is nil, -gctrace is a usage error.
-var gctraceMode func(ctx context.Context, stdout, stderr io.Writer, cmdArgs []string) int
+// gctraceMode runs `metricsdump -gctrace [-json] [--] CMD ARGS...`, given
+// the arguments after -gctrace; it parses its own flags. gctrace.go (from
+// the gctrace branch) provides it as runGCTrace; until that is merged it
+// is nil and -gctrace is a usage error.
+var gctraceMode func(stdout, stderr io.Writer, args []string) int
 
 type options struct {
 	format   string
@@ -54,6 +56,14 @@ type options struct {
 }
 
 func run(stdout, stderr io.Writer, args []string) int {
+	// -gctrace is a mode with flags of its own, so it must come first.
+	if len(args) > 0 && (args[0] == "-gctrace" || args[0] == "--gctrace") {
+		if gctraceMode == nil {
+			fmt.Fprintf(stderr, "metricsdump: -gctrace is not built into this version\n")
+			return 2
+		}
+		return gctraceMode(stdout, stderr, args[1:])
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	return runContext(ctx, stdout, stderr, args, nil)
@@ -71,11 +81,10 @@ func runContext(ctx context.Context, stdout, stderr io.Writer, args []string, li
 	fs.StringVar(&o.compare, "compare", "", "with -serve, also plot the process whose metrics endpoint is at `URL`")
 	fs.DurationVar(&o.interval, "interval", time.Second, "with -serve, time between samples")
 	fs.Int64Var(&o.churn, "churn", 0, "with -serve, allocate `bytes` of garbage per second")
-	gctrace := fs.Bool("gctrace", false, "run the command after -- with GODEBUG=gctrace=1 and summarize its GC")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "usage: metricsdump [-format text|json|prometheus] [-json]\n")
 		fmt.Fprintf(stderr, "       metricsdump -serve addr [-compare URL] [-interval d] [-churn bytes]\n")
-		fmt.Fprintf(stderr, "       metricsdump -gctrace -- cmd [args...]\n")
+		fmt.Fprintf(stderr, "       metricsdump -gctrace [-json] [--] cmd [args...]\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -83,13 +92,6 @@ func runContext(ctx context.Context, stdout, stderr io.Writer, args []string, li
 	}
 	if *jsonOut {
 		o.format = "json"
-	}
-	if *gctrace {
-		if gctraceMode == nil {
-			fmt.Fprintf(stderr, "metricsdump: -gctrace is not built into this version\n")
-			return 2
-		}
-		return gctraceMode(ctx, stdout, stderr, fs.Args())
 	}
 	if fs.NArg() > 0 {
 		fs.Usage()

@@ -18,13 +18,25 @@ import (
 	"github.com/nativego/nativego/metricsx"
 )
 
-var update = flag.Bool("update", false, "rewrite the golden files in testdata")
+// The -update flag rewrites golden files. It is registered in init,
+// after every package-level variable, only if no other test file of this
+// package (gctrace_test.go on the gctrace branch) registered it already.
+func init() {
+	if flag.Lookup("update") == nil {
+		flag.Bool("update", false, "rewrite the golden files in testdata")
+	}
+}
+
+func updating() bool {
+	f := flag.Lookup("update")
+	return f != nil && f.Value.String() == "true"
+}
 
 // golden compares got with testdata/name, or rewrites it with -update.
 func golden(t *testing.T, name string, got []byte) {
 	t.Helper()
 	path := filepath.Join("testdata", name)
-	if *update {
+	if updating() {
 		if err := os.WriteFile(path, got, 0o644); err != nil {
 			t.Fatal(err)
 		}
