@@ -5,8 +5,9 @@
 #
 #   scripts/metricsx-read.sh [COUNT]      (default 10)
 #
-# It runs BenchmarkRead COUNT times; each run measures raw then snapshot,
-# so the two interleave and share the machine's noise. It prints the
+# It runs BenchmarkRead COUNT times, one go test run each (go test -count
+# would run all raw rounds before all snapshot rounds), so that raw and
+# snapshot rounds interleave and share the machine's noise. It prints the
 # median ns/op of each, their ratio, and allocs/op. Needs only Go.
 set -euo pipefail
 
@@ -16,7 +17,11 @@ out=$(mktemp)
 trap 'rm -f "$out"' EXIT
 
 cd "$repo"
-go test -run '^$' -bench '^BenchmarkRead$' -benchtime 100000x -count "$count" ./metricsx | tee "$out" >&2
+go test -c -o "$out.test" ./metricsx
+trap 'rm -f "$out" "$out.test"' EXIT
+for _ in $(seq "$count"); do
+	(cd metricsx && "$out.test" -test.run '^$' -test.bench '^BenchmarkRead$' -test.benchtime 100000x -test.benchmem)
+done | tee "$out" >&2
 
 median() { # median of the ns/op of sub-benchmark $1
 	awk -v name="BenchmarkRead/$1" '$1 ~ "^"name"(-[0-9]+)?$" { print $3 }' "$out" | sort -g |
