@@ -45,8 +45,8 @@ type CompareOptions struct {
 
 // autoIgnore are the keys that, when columns are chosen automatically,
 // describe how a sample ran rather than what was measured: they neither
-// split tables nor trigger "benchmarks vary in" warnings. KEYS.md at the
-// root of the module is the contract with the Runner and Measure.
+// split tables nor trigger "benchmarks vary in" warnings. KEYS.md beside
+// this file is the contract with the Runner and Measure.
 //
 // cpu is among them because go test reports the CPU it sees, and a
 // translated process sees another one (Rosetta 2 shows "VirtualApple").

@@ -22,7 +22,7 @@
 //     that describe how a sample ran (exec, translated, emulated, cpu,
 //     round, machine-*, warn-*) neither split tables nor raise "benchmarks
 //     vary" warnings; warn-* texts become the [Report]'s Warnings. KEYS.md
-//     at the module root is the full list.
+//     in this directory is the full list.
 //   - Native columns come first, so the baseline is native.
 //   - Each comparison also carries the ratio of the two samples with its
 //     confidence interval (the Hodges–Lehmann estimate and the interval
