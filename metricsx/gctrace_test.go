@@ -179,7 +179,7 @@ func TestGCTraceReaderCaptures(t *testing.T) {
 			if err := r.Err(); err != nil {
 				t.Fatal(err)
 			}
-			checkCycles(t, cycles, c)
+			checkCycles(t, cycles, c, 0)
 			st := r.Stats()
 			t.Logf("%+v", st)
 			if st.Torn != 0 {
@@ -202,17 +202,17 @@ func TestGCTraceReaderCaptures(t *testing.T) {
 }
 
 // checkCycles compares cycles parsed from a trace with the counts the
-// program reported.
-func checkCycles(t *testing.T, cycles []metricsx.GCCycle, c capture) {
+// program reported, when torn lines lost at most lost cycles.
+func checkCycles(t *testing.T, cycles []metricsx.GCCycle, c capture, lost int) {
 	t.Helper()
 	// The runtime counts a cycle before printing its line, and a
 	// program can exit in between.
-	if n := uint64(len(cycles)); n != c.cycles && n+1 != c.cycles {
-		t.Errorf("read %d cycles, the runtime counted %d", n, c.cycles)
+	if n := uint64(len(cycles)); n > c.cycles || n+1+uint64(lost) < c.cycles {
+		t.Errorf("read %d cycles (%d lost), the runtime counted %d", n, lost, c.cycles)
 	}
 	var forced uint64
 	for i, cy := range cycles {
-		if cy.N != uint64(i+1) {
+		if lost == 0 && cy.N != uint64(i+1) || i > 0 && cy.N <= cycles[i-1].N {
 			t.Errorf("cycle %d is numbered %d", i+1, cy.N)
 		}
 		if cy.Procs != c.procs {
@@ -231,7 +231,7 @@ func checkCycles(t *testing.T, cycles []metricsx.GCCycle, c capture) {
 			t.Errorf("cycle %d: LeakCheck = %v", cy.N, cy.LeakCheck)
 		}
 	}
-	if forced != c.forced && forced+1 != c.forced {
+	if forced > c.forced || forced+1+uint64(lost) < c.forced {
 		t.Errorf("%d forced cycles, the runtime counted %d", forced, c.forced)
 	}
 }
