@@ -108,11 +108,11 @@ func ParseGCTraceLine(line []byte) (GCCycle, error) {
 func parseGCTrace(line []byte) (GCCycle, int, error) {
 	var c GCCycle
 	p := lineParser{s: line}
-	if err := p.run(&c, 0); err != nil {
+	if want := p.run(&c, 0); want != "" {
 		if p.tok < 2 {
 			return c, p.tok, ErrNotGCTrace
 		}
-		return c, p.tok, err
+		return c, p.tok, &GCTraceSyntaxError{Offset: p.i, Msg: "want " + want}
 	}
 	return c, p.tok, nil
 }
@@ -223,8 +223,11 @@ type lineParser struct {
 
 type pieceEnd struct{ off, tok int }
 
-// run parses the pieces from tok on into c, to the end of the line.
-func (p *lineParser) run(c *GCCycle, tok int) error {
+// run parses the pieces from tok on into c, to the end of the line. It
+// returns "", or what it wanted where it stopped (at p.i and p.tok): a
+// string, not an error, because a repair calls run many times and most
+// calls fail.
+func (p *lineParser) run(c *GCCycle, tok int) string {
 	for p.tok = tok; p.tok < len(pieces); p.tok++ {
 		pc := &pieces[p.tok]
 		switch {
@@ -236,18 +239,18 @@ func (p *lineParser) run(c *GCCycle, tok int) error {
 			}
 		case pc.lit != "":
 			if !p.lit(pc.lit) {
-				return p.fail(pc.what)
+				return pc.what
 			}
 		case pc.num != nil:
 			v, ok := p.digits()
 			if !ok || v > pc.max {
-				return p.fail(pc.what)
+				return pc.what
 			}
 			pc.num(c, v)
 		default:
 			d, ok := p.fixed(3, pc.unit, pc.max)
 			if !ok {
-				return p.fail(pc.what)
+				return pc.what
 			}
 			pc.dur(c, d)
 		}
@@ -256,13 +259,9 @@ func (p *lineParser) run(c *GCCycle, tok int) error {
 		}
 	}
 	if p.i != len(p.s) {
-		return p.fail("end of line")
+		return "end of line"
 	}
-	return nil
-}
-
-func (p *lineParser) fail(want string) error {
-	return &GCTraceSyntaxError{Offset: p.i, Msg: "want " + want}
+	return ""
 }
 
 // lit consumes s if the line continues with it.

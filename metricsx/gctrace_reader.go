@@ -126,13 +126,14 @@ func (r *GCTraceReader) Scan() bool {
 		}
 		r.stats.Lines++
 		if r.held != nil {
-			if r.repair(line) {
-				return true
-			}
 			if hasGCStart(line) {
 				// The runtime prints one gc line at a time: a
 				// new one means the held line's rest is lost.
+				// (Tried as a continuation, a whole gc line
+				// would mend the held one with itself.)
 				r.flushHeld()
+			} else if r.repair(line) {
+				return true
 			} else {
 				r.classify(line, nl) // into pending
 				r.heldLines++
@@ -272,7 +273,7 @@ func (r *GCTraceReader) repairAt(at int, next []byte) bool {
 			}
 			c := head
 			q := lineParser{s: next[j:]}
-			if q.run(&c, e.tok) != nil {
+			if q.run(&c, e.tok) != "" {
 				continue
 			}
 			c.Repaired = true

@@ -54,7 +54,7 @@ func TestParseGCTraceLine(t *testing.T) {
 			if diff := cmp.Diff(tt.want, got); diff != "" {
 				t.Errorf("(-want +got)\n%s", diff)
 			}
-			if back := formatGCTraceLine(got); back != tt.line {
+			if back := formatGCTraceLine(got, false); back != tt.line {
 				t.Errorf("formatted back as\n%s\nwant\n%s", back, tt.line)
 			}
 		})
@@ -342,9 +342,13 @@ func TestGCTraceReaderWriteError(t *testing.T) {
 	}
 }
 
-// formatGCTraceLine prints c as the runtime would, except that
-// durations always have three decimals.
-func formatGCTraceLine(c metricsx.GCCycle) string {
+// formatGCTraceLine prints c as the runtime would, or, if exact, with
+// three decimals for every millisecond value, which loses nothing.
+func formatGCTraceLine(c metricsx.GCCycle, exact bool) string {
+	fmsd := runtimeMS
+	if exact {
+		fmsd = func(d time.Duration) string { return itoaDiv(uint64(d/time.Microsecond), 3) }
+	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "gc %d @%s", c.N, fixed(c.At, time.Second))
 	fmt.Fprintf(&b, "s %d%%", c.CPUPercent)
@@ -360,8 +364,8 @@ func formatGCTraceLine(c metricsx.GCCycle) string {
 	return b.String()
 }
 
-// fmsd formats d in milliseconds as the runtime's fmtNSAsMS does.
-func fmsd(d time.Duration) string {
+// runtimeMS formats d in milliseconds as the runtime's fmtNSAsMS does.
+func runtimeMS(d time.Duration) string {
 	ns := uint64(d)
 	if ns >= 10e6 {
 		return strconv.FormatUint(ns/1e6, 10)
@@ -401,4 +405,29 @@ func scanAll(b []byte) ([]metricsx.GCCycle, metricsx.GCTraceStats, error) {
 		cs = append(cs, r.Cycle())
 	}
 	return cs, r.Stats(), r.Err()
+}
+
+// TestGCTraceReaderWholeLineNotAContinuation pins a bug: a gc line torn
+// twice was held for repair, and the next, whole gc line was taken as
+// its continuation, mending cycle 21 into cycle 22 and losing 21 without
+// counting it as torn.
+func TestGCTraceReaderWholeLineNotAContinuation(t *testing.T) {
+	b, err := os.ReadFile("testdata/torn-twice-go1.26.8.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cycles, st, err := scanAll(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, c := range cycles {
+		got = append(got, fmt.Sprintf("%d repaired=%v", c.N, c.Repaired))
+	}
+	if want := []string{"22 repaired=false", "23 repaired=false"}; !cmp.Equal(want, got) {
+		t.Errorf("cycles %q, want %q", got, want)
+	}
+	if st.Torn != 1 {
+		t.Errorf("Stats %+v, want 1 torn line", st)
+	}
 }
