@@ -55,7 +55,8 @@ func FuzzGCTraceReader(f *testing.F) {
 				t.Fatalf("cycle %+v prints as %q, which does not parse: %v", c, line, err)
 			}
 			back.Repaired = c.Repaired
-			if diff := cmp.Diff(c, back); diff != "" {
+			if c != back {
+				diff := cmp.Diff(c, back)
 				t.Fatalf("%q (-read +reparsed)\n%s", line, diff)
 			}
 		}
@@ -89,8 +90,8 @@ func FuzzParseGCTraceLine(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if diff := cmp.Diff(c, back); diff != "" {
-			t.Fatalf("(-parsed +reparsed)\n%s", diff)
+		if c != back {
+			t.Fatalf("(-parsed +reparsed)\n%s", cmp.Diff(c, back))
 		}
 	})
 }

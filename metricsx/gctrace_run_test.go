@@ -136,7 +136,8 @@ func testRunCancel(t *testing.T, prog string) {
 	}
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
-	w := &lineWriter{line: make(chan string, 1)}
+	firstLine := make(chan string, 1)
+	w := &lineWriter{line: firstLine} // its own goroutine writes to it
 	type result struct {
 		res *metricsx.GCTraceResult
 		err error
@@ -148,7 +149,7 @@ func testRunCancel(t *testing.T, prog string) {
 	}()
 	var pid string
 	select {
-	case pid = <-w.line:
+	case pid = <-firstLine:
 	case r := <-done:
 		t.Fatalf("RunGCTrace returned before the child started: %v", r.err)
 	}

@@ -161,8 +161,6 @@ func parseReport(t *testing.T, b []byte) capture {
 	return c
 }
 
-var appLine = regexp.MustCompile(`^app: step (\d+) working ok$`)
-
 // TestGCTraceReaderCaptures reads real gctrace output and checks it
 // against the runtime's own counts: every cycle is there, in order, the
 // forced ones are marked, and the program's own output, torn lines
