@@ -56,8 +56,10 @@ const shutdownDelay = 5 * time.Second
 // done, or once the program itself has exited, every process left in the
 // group is killed, so nothing it started outlives the run. (A descendant
 // that moved to another process group or session escapes this, as with
-// any process-group based supervisor.) On other systems only the program
-// itself is killed.
+// any process-group based supervisor. And the group is killed just after
+// the program has been waited for: were the program's pid reused within
+// that moment by a new process group leader, that group would be killed.)
+// On other systems only the program itself is killed.
 //
 // The error is nil only when the program ran and exited with status 0.
 // Otherwise the result still holds what was read: a program that exits

@@ -68,6 +68,25 @@ func TestRunGCTrace(t *testing.T) {
 	t.Run("noise", func(t *testing.T) { testRunNoise(t, prog) })
 	t.Run("exit status", func(t *testing.T) { testRunExitStatus(t, prog) })
 	t.Run("cancel", func(t *testing.T) { testRunCancel(t, prog) })
+	t.Run("orphan", func(t *testing.T) { testRunOrphan(t, prog) })
+}
+
+// testRunOrphan runs a program that exits, leaving a sleeping child that
+// holds its standard error: the run ends with the program, and the child
+// with it.
+func testRunOrphan(t *testing.T, prog string) {
+	if runtime.GOOS == "windows" {
+		t.Skip("process groups are a Unix feature")
+	}
+	var stdout bytes.Buffer
+	res, err := metricsx.RunGCTrace(t.Context(), metricsx.GCTraceCommand{Path: prog, Args: []string{"-spawn", "-exit"}, Stdout: &stdout})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Without the kill the run would have waited for the child's end of
+	// the pipe for shutdownDelay, 5 s.
+	t.Logf("run took %v", res.Wall)
+	watchProcess(t, strings.TrimSpace(stdout.String()))()
 }
 
 // testRunNoise checks that the program keeps the GODEBUG it was given,

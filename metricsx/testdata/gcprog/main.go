@@ -1,7 +1,7 @@
 // Command gcprog is the allocating program the gctrace tests run with
 // GODEBUG=gctrace=1, and that made the captures in testdata/.
 //
-// Usage: gcprog [-cycles N] [-forced K] [-noise] [-leak] [-spawn]
+// Usage: gcprog [-cycles N] [-forced K] [-noise] [-leak] [-spawn [-exit]]
 //
 // It allocates until the runtime has finished N GC cycles, calling
 // runtime.GC every K cycles. -noise writes the program's own stderr lines
@@ -9,8 +9,8 @@
 // lines. -leak runs one goroutine-leak-detecting cycle through the
 // goroutineleak profile (built with GOEXPERIMENT=goroutineleakprofile).
 // -spawn starts a copy of itself that sleeps, prints its pid on standard
-// output and then sleeps too, for the tests that check that no process
-// outlives a cancelled run. At the end it prints, on standard output, the
+// output and then sleeps too (or, with -exit, exits), for the tests that
+// check that no process outlives a run. At the end it prints, on standard output, the
 // runtime/metrics values the tests compare the parsed trace with.
 package main
 
@@ -34,6 +34,7 @@ func main() {
 	noise := flag.Bool("noise", false, "write the program's own stderr lines, in pieces")
 	leak := flag.Bool("leak", false, "run a goroutine-leak-detecting GC cycle")
 	spawn := flag.Bool("spawn", false, "start a sleeping child, print its pid, and sleep")
+	exit := flag.Bool("exit", false, "with -spawn: exit instead of sleeping")
 	sleep := flag.Bool("sleep", false, "sleep forever")
 	flag.Parse()
 	switch {
@@ -47,6 +48,9 @@ func main() {
 			os.Exit(1)
 		}
 		fmt.Println(child.Process.Pid)
+		if *exit {
+			os.Exit(0)
+		}
 		sleepForever()
 	}
 	done := make(chan struct{})
