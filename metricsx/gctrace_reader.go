@@ -60,8 +60,13 @@ type GCTraceStats struct {
 // and puts the gc line back together at the first split point that
 // makes it parse, passing the other output on in its order. A gctrace
 // line it cannot mend is counted in Stats().Torn and passed on as it
-// came. A gc line may also start in the middle of a line, after output
-// that did not end with a newline.
+// came; the runtime's printing thread can lose its CPU more than once in
+// a line, and such lines stay torn. A gc line may also start in the
+// middle of a line, after output that did not end with a newline, or be
+// followed by output written before the runtime's own newline; both are
+// read, and the output passed on as lines of its own. Since any line
+// holding "gc " may be a torn gc line, such a line of the program's own
+// is passed on only once the next line has arrived.
 //
 // Lines are counted in Stats().Lines; a line longer than 64 KiB, which
 // cannot hold a gctrace line, is passed on in pieces of that size, each
