@@ -14,10 +14,7 @@ import (
 func TestHandlerNegotiates(t *testing.T) {
 	srv := httptest.NewServer(Handler(HandlerOptions{}))
 	defer srv.Close()
-	promStatus, promType := http.StatusNotAcceptable, "text/plain; charset=utf-8"
-	if prometheusBuiltIn {
-		promStatus, promType = http.StatusOK, "text/plain; version=0.0.4; charset=utf-8"
-	}
+	promStatus, promType := http.StatusOK, "text/plain; version=0.0.4; charset=utf-8"
 	tests := []struct {
 		name, query, accept string
 		status              int

@@ -42,10 +42,8 @@ import (
 func main() { os.Exit(run(os.Stdout, os.Stderr, os.Args[1:])) }
 
 // gctraceMode runs `metricsdump -gctrace [-json] [--] CMD ARGS...`, given
-// the arguments after -gctrace; it parses its own flags. gctrace.go (from
-// the gctrace branch) provides it as runGCTrace; until that is merged it
-// is nil and -gctrace is a usage error.
-var gctraceMode func(stdout, stderr io.Writer, args []string) int
+// the arguments after -gctrace; it parses its own flags (gctrace.go).
+var gctraceMode = runGCTrace
 
 type options struct {
 	format   string
