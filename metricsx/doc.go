@@ -56,6 +56,25 @@
 // [PublishExpvar] publishes the same JSON through package expvar without
 // stopping the world as expvar's "memstats" does.
 //
+// [WritePrometheus] writes a snapshot in the Prometheus text format under
+// the names client_golang's Go collector derives from runtime/metrics
+// names, so existing dashboards keep working: counters end in _total,
+// histograms are _bucket/_sum/_count on a fixed bucket layout
+// ([PromBucketsSeconds], [PromBucketsBytes]) that does not change with the
+// Go version, so no histogram has more than 16 series. [PromOptions] adds
+// a prefix and constant labels, such as goarch or translated from
+// archcheck's host facts; metricsx itself knows nothing of binaries.
+//
+// # GC traces
+//
+// For programs that cannot be changed, [RunGCTrace] runs a built binary
+// with gctrace=1 appended to its GODEBUG (never replacing it), in its own
+// process group that is killed on cancel; [GCTraceReader] reads GODEBUG=gctrace=1
+// output into [GCCycle] records, passing the program's own output through
+// and mending lines it tore where the pieces allow; [SummarizeGCTrace]
+// gives pause quantiles, GC CPU share, cycles per second and an
+// allocation-rate estimate.
+//
 // # Watching
 //
 // [Page] serves one self-contained HTML page that plots heap, allocation
