@@ -23,26 +23,31 @@ var officialPlatforms = []struct{ GOOS, GOARCH string }{
 }
 
 // TestTreeHashMatchesDirhash checks the parallel hash against
-// dirhash.HashDir and against the go command's own hash, on the real
+// dirhash.HashZip and against the go command's own hash, on the real
 // module-cache trees.
+//
+// The oracle hashes the module zip, not the extracted tree: once a
+// module-cache toolchain has been run (GOTOOLCHAIN=go1.27.3, as other
+// tests and developers do), the go command has copied each _go.mod to a
+// go.mod beside it, and dirhash.HashDir of the tree no longer matches the
+// checksum database, while Verify must still say it does.
 func TestTreeHashMatchesDirhash(t *testing.T) {
 	for _, p := range officialPlatforms {
 		t.Run(p.GOOS+"-"+p.GOARCH, func(t *testing.T) {
 			d := download(t, testenv.OfficialVersion, p.GOOS, p.GOARCH)
-			prefix := d.Path + "@" + d.Version
-			want, err := dirhash.HashDir(d.Dir, prefix, dirhash.Hash1)
+			want, err := dirhash.HashZip(d.Zip, dirhash.Hash1)
 			if err != nil {
 				t.Fatal(err)
 			}
 			if want != d.Sum {
-				t.Fatalf("dirhash.HashDir = %s, go mod download says %s", want, d.Sum)
+				t.Fatalf("dirhash.HashZip = %s, go mod download says %s", want, d.Sum)
 			}
 			v, err := Verify(t.Context(), d.Dir, VerifyOptions{GoSum: d.GoSumLine(), NoDiff: true})
 			if err != nil {
 				t.Fatal(err)
 			}
 			if v.Got != want {
-				t.Errorf("Verify got %s, dirhash.HashDir %s", v.Got, want)
+				t.Errorf("Verify got %s, dirhash.HashZip %s", v.Got, want)
 			}
 		})
 	}
