@@ -46,7 +46,6 @@ import (
 func main() { fmt.Println(a.Version, sub.X, b.B(), gen.Max(1, 2), upper.U) }
 `
 
-
 // makeVendorFixtures makes a vendored module and a vendored workspace
 // with the go command from the loopback proxy's modules; each case
 // copies one and damages the copy.
