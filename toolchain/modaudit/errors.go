@@ -29,11 +29,6 @@ var ErrNoModule = errors.New("no go.mod file")
 // does not exist or is not a directory.
 var ErrNoModCache = errors.New("module cache not found")
 
-// ErrSumDBOff is returned, wrapped, by [CheckSums] when GOSUMDB=off: with
-// no checksum database configured there is nothing to check go.sum
-// against. Name the database to use in [SumsOptions].GOSUMDB.
-var ErrSumDBOff = errors.New("GOSUMDB=off: no checksum database to check against")
-
 // A FileError reports a file that could not be read or parsed, wrapping
 // the cause.
 type FileError struct {

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"fmt"
 	"io"
+	"io/fs"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -93,7 +94,8 @@ func newLoopbackProxy(t testing.TB, mods ...testModule) *loopbackProxy {
 		if l, ok := p.sums[module.Version{Path: path, Version: vers}]; ok {
 			return []byte(l), nil
 		}
-		return nil, fmt.Errorf("%s@%s: not found", path, vers)
+		// A 404, as from the real database (the server uses os.IsNotExist).
+		return nil, &fs.PathError{Op: "lookup", Path: path + "@" + vers, Err: fs.ErrNotExist}
 	})
 	// Add every module to the log now, in a fixed order, so that a
 	// lookup never grows the tree under a client.
