@@ -294,3 +294,42 @@ func TestHash1MatchesDirhash(t *testing.T) {
 		t.Errorf("only %d trees hashed; want the zip and tree of each of 5 modules", n)
 	}
 }
+
+func TestCacheCoverage(t *testing.T) {
+	testenv.GoTool(t)
+	if testing.Short() {
+		t.Skip("downloads modules with the go command from a loopback proxy; slow under -short")
+	}
+	f := makeCacheFixture(t).clone(t)
+	full, err := CacheCoverage(t.Context(), f.mainDir, CacheOptions{ModCache: f.modCache})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The zips of a v1.1.0, b, c, gen and Upper, all downloaded.
+	if full.Share != 1 || full.Zips.Needed != 5 || full.Zips.Cached != 5 || full.Zips.Extracted != 5 || len(full.Missing) != 0 || full.Zips.CachedBytes <= 0 {
+		t.Fatalf("coverage of a fully downloaded module = %+v", full)
+	}
+	p := cachePathsOf(t, f.modCache, "example.com/gen", "v1.0.0")
+	os.Remove(p.Zip)
+	os.Remove(p.Mod)
+	part, err := CacheCoverage(t.Context(), f.mainDir, CacheOptions{ModCache: f.modCache})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []MissingFile{{Path: "example.com/gen", Version: "v1.0.0", Kind: "zip"}, {Path: "example.com/gen", Version: "v1.0.0", Kind: "mod"}}
+	if diff := cmp.Diff(want, part.Missing); diff != "" {
+		t.Errorf("missing (-want +got):\n%s", diff)
+	}
+	if part.Share != 0.8 || part.Zips.Cached != 4 || part.ModFiles.Cached != full.ModFiles.Cached-1 || len(part.Notes) != 1 {
+		t.Errorf("coverage after removing one module = %+v", part)
+	}
+
+	// An empty module cache: everything would be downloaded.
+	none, err := CacheCoverage(t.Context(), f.mainDir, CacheOptions{ModCache: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if none.Share != 0 || none.Zips.Cached != 0 || len(none.Missing) != none.Zips.Needed+none.ModFiles.Needed {
+		t.Errorf("coverage of an empty cache = %+v", none)
+	}
+}
