@@ -16,7 +16,6 @@ import (
 	"sync/atomic"
 
 	"golang.org/x/mod/module"
-	"golang.org/x/mod/sumdb/dirhash"
 )
 
 // CacheOptions configures [VerifyCache] and [CacheCoverage].
@@ -184,6 +183,8 @@ type verifier struct {
 	nextMod int        // next module to prepare
 	files   []fileTask // files to hash, taken from the end
 	busy    int        // workers running a task
+
+	zipBufs bufPool
 }
 
 type fileTask struct {
@@ -211,6 +212,8 @@ type tree struct {
 	errs      []error
 	remaining atomic.Int64
 	closer    io.Closer
+	dir       string // for an extracted tree: its directory, and the
+	prefix    string // path@version its names start with
 	sum       string
 	err       error
 }
@@ -292,15 +295,15 @@ func (v *verifier) prepare(ms *modState) []fileTask {
 	ms.out.ZipHash = string(bytes.TrimSpace(data))
 
 	if checkZip {
-		if z, err := zip.OpenReader(paths.Zip); err != nil {
+		if z, closer, err := openZip(paths.Zip, &v.zipBufs); err != nil {
 			ms.zipErr = err
 		} else {
-			ms.zip = zipTree(ms, z)
+			ms.zip = zipTree(ms, z, closer)
 		}
 	}
 	if checkDir {
 		prefix := ms.mv.Path + "@" + ms.mv.Version
-		if files, err := dirhash.DirFiles(paths.Dir, prefix); err != nil {
+		if files, err := dirFiles(paths.Dir, prefix); err != nil {
 			ms.dirErr = err
 		} else {
 			ms.dir = dirTree(ms, paths.Dir, prefix, files)
@@ -342,7 +345,92 @@ func extracted(p cachePaths) bool {
 	return err == nil
 }
 
-func zipTree(ms *modState, z *zip.ReadCloser) *tree {
+// maxZipInMemory bounds the zips read whole into memory. Reading a zip
+// whole takes a few large reads; through the file, the decompressor's
+// 4 KiB buffer makes one pread per 4 KiB of every compressed file. The
+// largest module zips in common use (cloud SDKs, Kubernetes) are tens of
+// MiB; the go command refuses zips over 500 MiB (modzip.MaxZipFile).
+const maxZipInMemory = 128 << 20
+
+// A bufPool recycles the memory zips are read into: a fresh allocation
+// per zip, tens of MiB over a module cache, would make the garbage
+// collector run, and stop the hashing goroutines, over and over.
+type bufPool struct {
+	mu   sync.Mutex
+	free [][]byte
+}
+
+// get returns a slice of length n, reusing a free one that is big enough.
+func (p *bufPool) get(n int) []byte {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	best := -1
+	for i, b := range p.free {
+		if cap(b) >= n && (best < 0 || cap(b) < cap(p.free[best])) {
+			best = i
+		}
+	}
+	if best < 0 {
+		return make([]byte, n)
+	}
+	b := p.free[best]
+	p.free = append(p.free[:best], p.free[best+1:]...)
+	return b[:n]
+}
+
+func (p *bufPool) put(b []byte) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.free = append(p.free, b)
+}
+
+// pooled returns a buffer to its pool when closed.
+type pooled struct {
+	pool *bufPool
+	buf  []byte
+}
+
+func (c pooled) Close() error {
+	c.pool.put(c.buf)
+	return nil
+}
+
+// openZip opens a module zip as dirhash.HashZip would, with the same
+// errors, reading it into memory from pool when it is not too large.
+func openZip(name string, pool *bufPool) (*zip.Reader, io.Closer, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, nil, err
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, nil, err
+	}
+	if fi.Size() > maxZipInMemory {
+		z, err := zip.NewReader(f, fi.Size())
+		if err != nil {
+			f.Close()
+			return nil, nil, err
+		}
+		return z, f, nil
+	}
+	data := pool.get(int(fi.Size()))
+	_, err = io.ReadFull(f, data)
+	f.Close()
+	if err != nil {
+		pool.put(data)
+		return nil, nil, err
+	}
+	z, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		pool.put(data)
+		return nil, nil, err
+	}
+	return z, pooled{pool, data}, nil
+}
+
+func zipTree(ms *modState, z *zip.Reader, closer io.Closer) *tree {
 	// As in dirhash.HashZip: every entry is listed, but a name that
 	// occurs twice is opened as its last entry.
 	byName := make(map[string]*zip.File, len(z.File))
@@ -352,14 +440,14 @@ func zipTree(ms *modState, z *zip.ReadCloser) *tree {
 		byName[f.Name] = f
 	}
 	t := newTree(ms, names, func(i int) (io.ReadCloser, error) { return byName[names[i]].Open() })
-	t.closer = z
+	t.closer = closer
 	return t
 }
 
 func dirTree(ms *modState, dir, prefix string, names []string) *tree {
-	return newTree(ms, names, func(i int) (io.ReadCloser, error) {
-		return os.Open(filepath.Join(dir, strings.TrimPrefix(names[i], prefix)))
-	})
+	t := newTree(ms, names, nil)
+	t.dir, t.prefix = dir, prefix
+	return t
 }
 
 func newTree(ms *modState, names []string, open func(int) (io.ReadCloser, error)) *tree {
@@ -374,6 +462,14 @@ type onlyReader struct{ io.Reader }
 
 func (v *verifier) hashFile(task fileTask, h hash.Hash, buf []byte) {
 	t := task.t
+	if t.dir != "" {
+		name := filepath.Join(t.dir, strings.TrimPrefix(t.names[task.i], t.prefix))
+		t.errs[task.i] = digestFile(name, h, buf, &t.sums[task.i])
+		if t.remaining.Add(-1) == 0 {
+			v.treeDone(t)
+		}
+		return
+	}
 	r, err := t.open(task.i)
 	if err == nil {
 		h.Reset()
