@@ -80,7 +80,7 @@ func makeVendorFixtures(t *testing.T) (single, workspace string) {
 }
 
 // copyTree copies a tree of small files.
-func copyTree(t *testing.T, src string) string {
+func copyTree(t testing.TB, src string) string {
 	t.Helper()
 	dst := filepath.Join(t.TempDir(), filepath.Base(src))
 	err := filepath.WalkDir(src, func(p string, d os.DirEntry, err error) error {

@@ -41,7 +41,7 @@ type cacheFixture struct {
 
 // makeCacheFixture downloads the build list of a main module, plus a
 // version outside it (example.com/a v1.0.0), with the go command.
-func makeCacheFixture(t *testing.T) *cacheFixture {
+func makeCacheFixture(t testing.TB) *cacheFixture {
 	t.Helper()
 	f := &cacheFixture{proxy: newLoopbackProxy(t, testModules()...)}
 	f.modCache = filepath.Join(t.TempDir(), "mod")
@@ -58,7 +58,7 @@ func makeCacheFixture(t *testing.T) *cacheFixture {
 
 // clone copies the fixture's main module and module cache, so that a
 // case can tamper with its copy.
-func (f *cacheFixture) clone(t *testing.T) *cacheFixture {
+func (f *cacheFixture) clone(t testing.TB) *cacheFixture {
 	t.Helper()
 	c := *f
 	c.mainDir = copyTree(t, f.mainDir)
@@ -82,7 +82,7 @@ func goModVerify(t *testing.T, dir string, env []string) ([]string, bool) {
 	return lines, err == nil
 }
 
-func cachePathsOf(t *testing.T, modCache, path, version string) cachePaths {
+func cachePathsOf(t testing.TB, modCache, path, version string) cachePaths {
 	t.Helper()
 	p, err := pathsFor(modCache, module.Version{Path: path, Version: version})
 	if err != nil {
