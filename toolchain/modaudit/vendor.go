@@ -26,6 +26,12 @@ type VendorOptions struct {
 	// "1.26.8", against which "## go" annotations are checked. When
 	// empty it is the version of the Go release that built this program.
 	GoVersion string
+	// ModCache, when set, is the module cache in which to look up the
+	// go.mod of a vendored module that has no "## go" annotation, to tell
+	// a module without a go directive (no problem) from an annotation
+	// removed by hand (a warning). Without it such modules get a note of
+	// severity "info".
+	ModCache string
 }
 
 // A VendorReport is what [CheckVendor] concluded about a vendor
@@ -163,7 +169,7 @@ func CheckVendor(dir string, opts VendorOptions) (*VendorReport, error) {
 		}
 	}
 	r.Problems = append(r.Problems, c.problems...)
-	r.Problems = append(r.Problems, importChecks(r.VendorDir, mt, ws.mainGoVersion())...)
+	r.Problems = append(r.Problems, importChecks(r.VendorDir, mt, ws.mainGoVersion(), opts.ModCache)...)
 	return r, nil
 }
 

@@ -6,6 +6,9 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+
+	"golang.org/x/mod/modfile"
+	"golang.org/x/mod/module"
 )
 
 // maxVendorWalk bounds the directories importChecks visits, so that a
@@ -18,7 +21,7 @@ const maxVendorWalk = 200_000
 // modules.txt does not list (ignored by Go 1.23 and later, with a
 // warning), and modules without a "## go" annotation, whose packages
 // then compile as Go 1.16.
-func importChecks(vendorDir string, mt *ModulesTxt, mainGo string) []VendorProblem {
+func importChecks(vendorDir string, mt *ModulesTxt, mainGo, modCache string) []VendorProblem {
 	var probs []VendorProblem
 	fix := "go mod vendor"
 	if mt.Workspace {
@@ -35,11 +38,21 @@ func importChecks(vendorDir string, mt *ModulesTxt, mainGo string) []VendorProbl
 			}
 		}
 		// go mod vendor writes "## go" for every module with a go directive
-		// since Go 1.17; modules whose go.mod has none legitimately lack it.
-		if m.GoVersion == "" && len(m.Packages) > 0 && mainGo != "" && compareGo(mainGo, "1.17") >= 0 {
-			probs = append(probs, VendorProblem{Kind: ProblemNoGoVersion, Severity: "warning", Module: m.String(),
-				Message: "has no go version annotation in vendor/modules.txt: its packages compile with the Go 1.16 language version (no generics); fine only if its go.mod has no go directive",
-				Fix:     fix})
+		// since Go 1.17; modules whose go.mod has none legitimately lack
+		// it. A directory replacement's go.mod is read from the directory.
+		if m.GoVersion == "" && m.ReplacePath == "" && len(m.Packages) > 0 && mainGo != "" && compareGo(mainGo, "1.17") >= 0 {
+			switch goLine, known := cachedGoDirective(modCache, m); {
+			case known && goLine == "":
+				// No go directive: nothing was removed.
+			case known:
+				probs = append(probs, VendorProblem{Kind: ProblemNoGoVersion, Severity: "warning", Module: m.String(),
+					Message: "has no go version annotation in vendor/modules.txt, but its go.mod says go " + goLine + ": its packages compile with the Go 1.16 language version (no generics)",
+					Fix:     fix})
+			default:
+				probs = append(probs, VendorProblem{Kind: ProblemNoGoVersion, Severity: "info", Module: m.String(),
+					Message: "has no go version annotation in vendor/modules.txt: its packages compile with the Go 1.16 language version; expected only when its go.mod has no go directive",
+					Fix:     fix})
+			}
 		}
 	}
 	if compareGo(mainGo, "1.23") < 0 {
@@ -73,4 +86,25 @@ func importChecks(vendorDir string, mt *ModulesTxt, mainGo string) []VendorProbl
 			Fix:     fix})
 	}
 	return probs
+}
+
+// cachedGoDirective returns the go directive of m's go.mod as the module
+// cache holds it, and whether the cache holds it.
+func cachedGoDirective(modCache string, m *VendoredModule) (string, bool) {
+	if modCache == "" {
+		return "", false
+	}
+	p, err := pathsFor(modCache, module.Version{Path: m.Path, Version: m.Version})
+	if err != nil {
+		return "", false
+	}
+	data, err := readFileLimit(p.Mod, maxModFile)
+	if err != nil {
+		return "", false
+	}
+	f, err := modfile.ParseLax(p.Mod, data, nil)
+	if err != nil {
+		return "", false
+	}
+	return goVersionOf(f), true
 }

@@ -49,10 +49,10 @@ func main() { fmt.Println(a.Version, sub.X, b.B(), gen.Max(1, 2), upper.U) }
 // makeVendorFixtures makes a vendored module and a vendored workspace
 // with the go command from the loopback proxy's modules; each case
 // copies one and damages the copy.
-func makeVendorFixtures(t *testing.T) (single, workspace string) {
+func makeVendorFixtures(t *testing.T) (single, workspace, modCache string) {
 	t.Helper()
 	p := newLoopbackProxy(t, testModules()...)
-	modCache := t.TempDir()
+	modCache = t.TempDir()
 	env := p.goEnv(t, modCache)
 	t.Cleanup(func() { chmodCacheWritable(t, modCache) })
 
@@ -76,7 +76,7 @@ func makeVendorFixtures(t *testing.T) (single, workspace string) {
 		testenv.Run(t, goIn(t, filepath.Join(workspace, m), env, "mod", "tidy"))
 	}
 	testenv.Run(t, goIn(t, workspace, append(slices.Clone(env), "GOWORK="), "work", "vendor"))
-	return single, workspace
+	return single, workspace, modCache
 }
 
 // copyTree copies a tree of small files.
@@ -172,7 +172,7 @@ func TestCheckVendorMatchesGoList(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds modules with the go command and a loopback proxy; slow under -short")
 	}
-	single, workspace := makeVendorFixtures(t)
+	single, workspace, fixtureCache := makeVendorFixtures(t)
 	env := append(os.Environ(), "GOENV=off", "GOTOOLCHAIN=local", "GOMODCACHE="+t.TempDir(), "GOPATH="+t.TempDir(), "GONOSUMDB=", "GOSUMDB=off", "GO111MODULE=on")
 
 	tests := []struct {
@@ -181,6 +181,7 @@ func TestCheckVendorMatchesGoList(t *testing.T) {
 		damage    func(t *testing.T, dir string)
 		wantKinds []string // kinds of error problems, in order
 		wantWarn  string   // a warning kind that must be present
+		modCache  bool     // pass the fixture's module cache
 	}{
 		{name: "intact", damage: func(*testing.T, string) {}},
 		{name: "marker-removed", wantKinds: []string{ProblemNotExplicit}, damage: func(t *testing.T, d string) {
@@ -218,7 +219,7 @@ func TestCheckVendorMatchesGoList(t *testing.T) {
 		{name: "extra-module", wantKinds: []string{ProblemExplicitNotRequired}, damage: func(t *testing.T, d string) {
 			edit(t, filepath.Join(d, "vendor/modules.txt"), "# example.com/gen v1.0.0", "# example.com/extra v1.0.0\n## explicit; go 1.21\nexample.com/extra\n# example.com/gen v1.0.0")
 		}},
-		{name: "go-annotation-missing", wantWarn: ProblemNoGoVersion, damage: func(t *testing.T, d string) {
+		{name: "go-annotation-missing", wantWarn: ProblemNoGoVersion, modCache: true, damage: func(t *testing.T, d string) {
 			edit(t, filepath.Join(d, "vendor/modules.txt"), "# example.com/gen v1.0.0\n## explicit; go 1.21", "# example.com/gen v1.0.0\n## explicit")
 		}},
 		{name: "go-too-new", wantKinds: []string{ProblemGoTooNew}, damage: func(t *testing.T, d string) {
@@ -249,6 +250,9 @@ func TestCheckVendorMatchesGoList(t *testing.T) {
 			src, opts, cenv, patterns := single, VendorOptions{GOWORK: "off"}, append(slices.Clone(env), "GOWORK=off"), []string{"./..."}
 			if tc.workspace {
 				src, opts, cenv, patterns = workspace, VendorOptions{}, append(slices.Clone(env), "GOWORK="), []string{"./m1/...", "./m2/..."}
+			}
+			if tc.modCache {
+				opts.ModCache = fixtureCache
 			}
 			dir := copyTree(t, src)
 			tc.damage(t, dir)

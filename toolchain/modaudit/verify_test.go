@@ -3,6 +3,7 @@ package modaudit
 import (
 	"archive/zip"
 	"bytes"
+	"context"
 	"errors"
 	"io"
 	"os"
@@ -331,5 +332,21 @@ func TestCacheCoverage(t *testing.T) {
 	}
 	if none.Share != 0 || none.Zips.Cached != 0 || len(none.Missing) != none.Zips.Needed+none.ModFiles.Needed {
 		t.Errorf("coverage of an empty cache = %+v", none)
+	}
+}
+
+func TestVerifyCacheCancelled(t *testing.T) {
+	testenv.GoTool(t)
+	if testing.Short() {
+		t.Skip("downloads modules with the go command from a loopback proxy; slow under -short")
+	}
+	f := makeCacheFixture(t)
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	if _, err := VerifyCache(ctx, f.mainDir, CacheOptions{ModCache: f.modCache}); !errors.Is(err, context.Canceled) {
+		t.Fatalf("VerifyCache with a cancelled context = %v; want context.Canceled", err)
+	}
+	if _, err := VerifyCache(t.Context(), f.mainDir, CacheOptions{ModCache: filepath.Join(t.TempDir(), "none")}); !errors.Is(err, ErrNoModCache) {
+		t.Fatalf("VerifyCache of a missing module cache = %v; want ErrNoModCache", err)
 	}
 }
