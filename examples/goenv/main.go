@@ -5,6 +5,7 @@
 // Usage:
 //
 //	goenv [-json] [-changed] [-explain MODULE] [-probe] [-no-cc]
+//	      [-vendor DIR] [-modcache MODDIR] [-sums MODDIR]
 //
 // By default it prints each variable "go env" prints, with its origin (the
 // environment, a line of the user's go env file or of $GOROOT/go.env, or
@@ -20,11 +21,21 @@
 // env -changed" cannot show, golang/go#67542), a GO-INCONSISTENT finding
 // says so.
 //
+// The module audits look at a module (the directory holding its go.mod)
+// the way the go command would, with the settings shown: -vendor DIR
+// checks vendor/modules.txt against go.mod and go.work as "go build"
+// does before it fails with "inconsistent vendoring"; -modcache MODDIR
+// says how much of the module's build list is already in GOMODCACHE and
+// verifies it as "go mod verify" does; -sums MODDIR checks every go.sum
+// line against the checksum database, which "go mod verify" never does.
+// In JSON they are "vendor", "modcache" and "sums"
+// (toolchain/modaudit's VendorReport, CacheReport and SumsReport).
+//
 // Credentials (URL user information, GOAUTH tokens, secrets in the env
 // file) are redacted in every output.
 //
-// The exit status is 0 when no finding is an error, 1 when one is, and 2
-// for a usage error.
+// The exit status is 0 when no finding is an error and every audit passed,
+// 1 otherwise, and 2 for a usage error.
 package main
 
 import (
@@ -42,12 +53,12 @@ import (
 
 func main() { os.Exit(run(os.Stdout, os.Stderr, os.Args[1:])) }
 
-// output is the -json document. Keys are added, never renamed: "vendor"
-// and "modcache" are reserved for the module audits.
+// output is the -json document. Keys are added, never renamed.
 type output struct {
 	Vars     []varJSON       `json:"vars"`
 	Findings []goenv.Finding `json:"findings"`
 	Route    *routeJSON      `json:"route,omitempty"`
+	*audits                  // "vendor", "modcache", "sums"
 }
 
 type varJSON struct {
@@ -67,6 +78,7 @@ func run(stdout, stderr io.Writer, args []string) int {
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "usage: goenv [-json] [-changed] [-explain MODULE] [-probe] [-no-cc]\n")
+		fmt.Fprintf(stderr, "             [-vendor DIR] [-modcache MODDIR] [-sums MODDIR]\n")
 		fs.PrintDefaults()
 	}
 	jsonOut := fs.Bool("json", false, "print one JSON object")
@@ -74,6 +86,9 @@ func run(stdout, stderr io.Writer, args []string) int {
 	explain := fs.String("explain", "", "print how the go command would fetch and verify `MODULE`")
 	probe := fs.Bool("probe", false, "with -explain, ask the route's proxies for the module's version list")
 	noCC := fs.Bool("no-cc", false, "do not run $CC -dumpmachine")
+	vendorDir := fs.String("vendor", "", "check the vendor directory of the module in `DIR`")
+	modDir := fs.String("modcache", "", "check the module cache for the build list of the module in `MODDIR`")
+	sumsDir := fs.String("sums", "", "check the go.sum of the module in `MODDIR` against the checksum database")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -126,6 +141,12 @@ func run(stdout, stderr io.Writer, args []string) int {
 			out.Route.Probe = p
 		}
 	}
+	a, err := runAudits(ctx, env, *vendorDir, *modDir, *sumsDir)
+	if err != nil {
+		fmt.Fprintf(stderr, "goenv: %v\n", err)
+		return 1
+	}
+	out.audits = a
 
 	if *jsonOut {
 		enc := json.NewEncoder(stdout)
@@ -137,6 +158,10 @@ func run(stdout, stderr io.Writer, args []string) int {
 		}
 	} else {
 		printText(stdout, &out)
+		printAudits(stdout, a)
+	}
+	if a.failed() {
+		return 1
 	}
 	for _, f := range findings {
 		if f.Severity == goenv.Error {
