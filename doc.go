@@ -31,6 +31,33 @@
 // [github.com/nativego/nativego/archcheck.Scan] walks whole trees — app bundles, node_modules, plug-in
 // folders — and judges every executable it finds.
 //
+// # Is the Go environment configured right, and why does it behave as it does?
+//
+// Package [github.com/nativego/nativego/toolchain/goenv] resolves every
+// setting "go env" prints without running the go command, each with its
+// origin (the environment, a line of the env file or of $GOROOT/go.env,
+// or a default rule), lints them with fixes, audits the architecture
+// traps of Apple Silicon, and explains how a module would be fetched and
+// verified. Package [github.com/nativego/nativego/toolchain/modaudit]
+// checks vendor/modules.txt as the go command does, verifies the module
+// cache as "go mod verify" does, and checks go.sum against the checksum
+// database, which "go mod verify" never does.
+//
+// # What does native actually buy?
+//
+// Package [github.com/nativego/nativego/benchkit] runs benchmarks and
+// times commands across configurations — native, translated by Rosetta 2,
+// emulated by qemu-user — interleaved in random order, with peak memory
+// and start-up measured correctly, and compares them with benchstat's
+// statistics as text, Markdown, CSV, JSON or SVG. Package
+// [github.com/nativego/nativego/benchkit/load] is an HTTP load generator
+// that measures latency honestly (open loop, coordinated omission
+// corrected, uncorrected beside it) and drives any target, a database/sql
+// pool among them. Package [github.com/nativego/nativego/metricsx] reads
+// runtime/metrics for free, windows and samples them, exports JSON and
+// Prometheus text, plots two processes on one live page, and summarizes
+// the GC of programs that cannot be changed from their gctrace output.
+//
 // # Commands
 //
 // The directories under examples/ hold the only programs, thin command-line
@@ -43,6 +70,9 @@
 //
 //	go run ./examples/inspect -json -target darwin/arm64 FILE...
 //
-// examples/archscan scans trees and examples/toolchains lists Go
-// installations.
+// examples/archscan scans trees, examples/toolchains lists Go
+// installations, examples/goenv explains the Go environment,
+// examples/benchcompare compares and runs benchmarks, examples/httpload
+// loads an HTTP server, and examples/metricsdump prints, serves and
+// watches runtime metrics.
 package nativego
