@@ -201,6 +201,9 @@ func Run(ctx context.Context, target Target, cfg Config) (*Result, error) {
 	}
 	r.timeln.init(cfg.Duration)
 
+	if cfg.Rate > 0 {
+		r.due = make(chan int64)
+	}
 	workers := make([]*worker, len(sessions))
 	var wg sync.WaitGroup
 	var self selfCheck
@@ -217,7 +220,6 @@ func Run(ctx context.Context, target Target, cfg Config) (*Result, error) {
 		})
 	}
 	if cfg.Rate > 0 {
-		r.due = make(chan int64)
 		wg.Go(r.dispatch)
 	}
 	allDone := make(chan struct{})
