@@ -289,6 +289,13 @@ func printText(w io.Writer, target string, r *load.Result) {
 	if len(codes) > 0 {
 		fmt.Fprintf(w, "  status       %s\n", strings.Join(codes, ", "))
 	}
+	if per := r.Timeline.Every(time.Second); len(per) > 1 && len(per) <= 60 {
+		counts := make([]string, len(per))
+		for i, c := range per {
+			counts[i] = strconv.FormatUint(c, 10)
+		}
+		fmt.Fprintf(w, "  per second   %s\n", strings.Join(counts, " "))
+	}
 	g := r.Generator
 	fmt.Fprintf(w, "  generator    cpu %v (%.0f%% of %d CPUs), scheduler latency p99 %v\n",
 		g.CPU.Round(time.Millisecond), 100*g.Utilization, g.CPUs, g.SchedLatencyP99)
