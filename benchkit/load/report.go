@@ -22,6 +22,7 @@ type Summary struct {
 	LatencyUncorrected *SummaryLatency     `json:"latency_uncorrected_sec,omitempty"`
 	ErrorLatency       *SummaryLatency     `json:"error_latency_sec,omitempty"`
 	Missed             *uint64             `json:"missed,omitempty"`
+	SendDelay          *SummaryLatency     `json:"send_delay_sec,omitempty"`
 	Errors             map[Class]uint64    `json:"errors"`
 	ErrorSamples       map[Class][]string  `json:"error_samples,omitempty"`
 	Status             map[string]uint64   `json:"status"`
@@ -89,6 +90,8 @@ func (r *Result) Summary() *Summary {
 	if r.OpenLoop {
 		m := r.Missed
 		out.Missed = &m
+		d := latencySummary(&r.SendDelay)
+		out.SendDelay = &d
 	}
 	out.Errors = map[Class]uint64{}
 	for c, e := range r.Errors {

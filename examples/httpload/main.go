@@ -265,6 +265,7 @@ func printText(w io.Writer, target string, r *load.Result) {
 	if r.OpenLoop {
 		lat("latency", &r.Latency)
 		lat("uncorrected", &r.Uncorrected)
+		lat("send delay", &r.SendDelay)
 		fmt.Fprintf(w, "  missed       %d scheduled requests not sent (max backlog %d)\n", r.Missed, r.MaxBacklog)
 	} else {
 		lat("latency", &r.Latency)
