@@ -112,7 +112,7 @@ type run struct {
 	sent      atomic.Int64 // measured requests handed to workers
 	late      Histogram    // how late measured requests were handed over
 	maxBehind int64        // largest backlog seen at a hand-over
-	timer     *time.Timer  // the dispatcher's
+	timer     *time.Timer  // the dispatcher's, reused between requests
 }
 
 func (r *run) now() int64 { return int64(time.Since(r.base)) }

@@ -1,6 +1,9 @@
 package load
 
 import (
+	"context"
+	"errors"
+	"net/http"
 	"testing"
 	"time"
 )
@@ -41,5 +44,44 @@ func TestServerCountMatchesCompletions(t *testing.T) {
 			t.Logf("%d req in %v (%.0f req/s), p50 %v p99 %v, missed %d, generator %+v",
 				res.Requests, res.Duration, res.RequestsPerSec(), res.Latency.Percentile(50), res.Latency.Percentile(99), res.Missed, res.Generator)
 		})
+	}
+}
+
+// TestGraceCancels runs against a server that never answers: when the
+// duration is over, requests in flight get the grace period, then are
+// cancelled and counted as such, and the run ends.
+func TestGraceCancels(t *testing.T) {
+	srv, _ := countingServer(t, func(w http.ResponseWriter, r *http.Request) { <-r.Context().Done() })
+	tg := mustHTTP(t, HTTPConfig{URL: srv.URL, Timeout: time.Hour})
+	for _, cfg := range []Config{
+		{Connections: 3, Duration: 200 * time.Millisecond, Grace: 100 * time.Millisecond},
+		{Connections: 3, Duration: 200 * time.Millisecond, Grace: 100 * time.Millisecond, Rate: 1000},
+	} {
+		res, err := Run(t.Context(), tg, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ec := res.Errors[ClassCanceled]
+		if ec == nil || ec.Count != 3 || res.Requests != 3 {
+			t.Errorf("rate %v: %d requests, errors %v; want 3 cancelled", cfg.Rate, res.Requests, summarizeErrors(res))
+		}
+		if cfg.Rate > 0 && res.Missed == 0 {
+			t.Errorf("open loop with every connection stuck missed nothing")
+		}
+	}
+}
+
+// TestCancelStopsEarly cancels the caller's context mid-run: Run returns
+// what it measured so far, with the context's error.
+func TestCancelStopsEarly(t *testing.T) {
+	srv, served := countingServer(t, nil)
+	ctx, cancel := context.WithCancel(t.Context())
+	time.AfterFunc(200*time.Millisecond, cancel)
+	res, err := Run(ctx, mustHTTP(t, HTTPConfig{URL: srv.URL}), Config{Connections: 2, Duration: time.Hour})
+	if !errors.Is(err, context.Canceled) || res == nil {
+		t.Fatalf("Run = %v, %v; want a result and context.Canceled", res, err)
+	}
+	if res.Requests == 0 || int64(res.Requests) != served.Load() {
+		t.Errorf("%d requests measured, %d served", res.Requests, served.Load())
 	}
 }
