@@ -304,13 +304,20 @@ func (p *Postgres) SocketDSN() string {
 	return fmt.Sprintf("host=%s port=%d user=%s dbname=%s sslmode=disable", p.SocketDir, p.Port, p.User, p.Database)
 }
 
-// Psql runs one SQL command through psql over the Unix socket and returns
-// its unaligned, tuples-only output with the final newline removed.
+// Psql runs one SQL command in the cluster's Database through psql over
+// the Unix socket and returns its unaligned, tuples-only output with the
+// final newline removed.
 func (p *Postgres) Psql(t testing.TB, sql string) string {
+	t.Helper()
+	return p.PsqlDB(t, p.Database, sql)
+}
+
+// PsqlDB is like Psql, in database db.
+func (p *Postgres) PsqlDB(t testing.TB, db, sql string) string {
 	t.Helper()
 	cmd := exec.CommandContext(t.Context(), filepath.Join(p.BinDir, "psql"),
 		"-X", "-A", "-t", "-v", "ON_ERROR_STOP=1",
-		"-h", p.SocketDir, "-p", strconv.Itoa(p.Port), "-U", p.User, "-d", p.Database, "-c", sql)
+		"-h", p.SocketDir, "-p", strconv.Itoa(p.Port), "-U", p.User, "-d", db, "-c", sql)
 	cmd.WaitDelay = 10 * time.Second
 	cmd.Env = append(os.Environ(), "LC_ALL=C", "PGCONNECT_TIMEOUT=10")
 	return strings.TrimSuffix(string(Run(t, cmd)), "\n")
