@@ -24,6 +24,17 @@ import (
 // mode on a temporary file through modernc.org/sqlite. Each server's own
 // count is the oracle for the engine's.
 
+// TestPostgres runs the tests that need a PostgreSQL server against one
+// cluster, started once: initdb and a start cost seconds. The restart
+// test runs last.
+func TestPostgres(t *testing.T) {
+	pg := startPostgres(t)
+	t.Run("CountsMatchServer", func(t *testing.T) { testPostgresCountsMatchServer(t, pg) })
+	t.Run("PoolOfOneShowsWaits", func(t *testing.T) { testPoolOfOneShowsWaits(t, "pgx", loadDSN(pg)) })
+	t.Run("CLI", func(t *testing.T) { testCLIPostgres(t, pg) })
+	t.Run("RestartMidRun", func(t *testing.T) { testPostgresRestartMidRun(t, pg) })
+}
+
 // startPostgres starts a cluster with a database "load" for the tests'
 // traffic, so that psql's own queries, which go to "postgres", stay out of
 // its statistics.
@@ -101,11 +112,10 @@ func mustRun(t *testing.T, db *sql.DB, c *sqlload.Connector, cfg sqlload.Config)
 // turns pings off. With pgx's default statement cache the server would
 // also commit for each statement pgx prepares; pgx's simple protocol
 // prepares nothing.
-func TestPostgresCountsMatchServer(t *testing.T) {
-	pg := startPostgres(t)
+func testPostgresCountsMatchServer(t *testing.T, pg *testenv.Postgres) {
 	dsn := loadDSN(pg) + " default_query_exec_mode=simple_protocol"
 	db, _ := openTestDB(t, "pgx", dsn)
-	if _, err := db.Exec("CREATE TABLE t (n int)"); err != nil {
+	if _, err := db.Exec("CREATE TABLE IF NOT EXISTS t (n int)"); err != nil {
 		t.Fatal(err)
 	}
 	db.Close()
@@ -290,60 +300,58 @@ func sqliteDSN(t *testing.T) string {
 // connection: every query but those that find it free waits, the pool
 // opens one connection, and the waits show in DBStats and in the
 // acquisition times.
-func TestPoolOfOneShowsWaits(t *testing.T) {
-	pg := startPostgres(t)
-	for _, tc := range []struct{ driver, dsn string }{
-		{"pgx", loadDSN(pg)},
-		{"sqlite", sqliteDSN(t)},
-	} {
-		t.Run(tc.driver, func(t *testing.T) {
-			db, c := openTestDB(t, tc.driver, tc.dsn)
-			db.SetMaxOpenConns(1)
-			res := mustRun(t, db, c, sqlload.Config{
-				TargetConfig: sqlload.TargetConfig{Queries: []sqlload.Query{{Name: "sel", SQL: "SELECT 1"}}},
-				Load:         load.Config{Connections: 16, Requests: 3000},
-				Window:       100 * time.Millisecond,
-			})
-			p := res.Pool.Run
-			if res.Load.Stats.Errors != 0 {
-				t.Fatalf("errors: %v", res.Load.Errors)
-			}
-			if p.Opened != 1 || c.Opened() != 1 {
-				t.Errorf("opened %d in the run, %d in all; want 1", p.Opened, c.Opened())
-			}
-			if p.MaxOpen > 1 || res.Pool.MaxOpenConns != 1 {
-				t.Errorf("max open %d, limit %d; want 1", p.MaxOpen, res.Pool.MaxOpenConns)
-			}
-			// With 16 clients and one connection, at least the queries
-			// issued while it was busy wait: most of them.
-			if p.WaitCount < p.Queries/2 || p.WaitDuration <= 0 {
-				t.Errorf("waits %d (%v) for %d queries: want most to wait", p.WaitCount, p.WaitDuration, p.Queries)
-			}
-			if p.ReuseRate < 0.99 {
-				t.Errorf("reuse rate %.4f, want ≥ 0.99", p.ReuseRate)
-			}
-			if a := p.Acquire; a == nil || a.P50 <= 0 || a.P99 < a.P50 {
-				t.Errorf("acquire times %+v: want waits to show", a)
-			}
-			var winQueries int64
-			for _, w := range res.Pool.Windows {
-				winQueries += w.Queries
-			}
-			if winQueries != p.Queries || p.Queries != int64(res.Load.Requests) {
-				t.Errorf("queries: %d in windows, %d in the run, engine %d", winQueries, p.Queries, res.Load.Requests)
-			}
-			t.Logf("%s: %d queries, %.0f q/s, waits %d (%v), acquire %+v, windows %d",
-				tc.driver, p.Queries, res.Load.RequestsPerSec(), p.WaitCount, p.WaitDuration, *p.Acquire, len(res.Pool.Windows))
-		})
+func TestSQLitePoolOfOneShowsWaits(t *testing.T) {
+	if testing.Short() {
+		t.Skip("load against SQLite in -short mode")
 	}
+	testPoolOfOneShowsWaits(t, "sqlite", sqliteDSN(t))
+}
+
+func testPoolOfOneShowsWaits(t *testing.T, driver, dsn string) {
+	db, c := openTestDB(t, driver, dsn)
+	db.SetMaxOpenConns(1)
+	res := mustRun(t, db, c, sqlload.Config{
+		TargetConfig: sqlload.TargetConfig{Queries: []sqlload.Query{{Name: "sel", SQL: "SELECT 1"}}},
+		Load:         load.Config{Connections: 16, Requests: 3000},
+		Window:       100 * time.Millisecond,
+	})
+	p := res.Pool.Run
+	if res.Load.Stats.Errors != 0 {
+		t.Fatalf("errors: %v", res.Load.Errors)
+	}
+	if p.Opened != 1 || c.Opened() != 1 {
+		t.Errorf("opened %d in the run, %d in all; want 1", p.Opened, c.Opened())
+	}
+	if p.MaxOpen > 1 || res.Pool.MaxOpenConns != 1 {
+		t.Errorf("max open %d, limit %d; want 1", p.MaxOpen, res.Pool.MaxOpenConns)
+	}
+	// With 16 clients and one connection, at least the queries
+	// issued while it was busy wait: most of them.
+	if p.WaitCount < p.Queries/2 || p.WaitDuration <= 0 {
+		t.Errorf("waits %d (%v) for %d queries: want most to wait", p.WaitCount, p.WaitDuration, p.Queries)
+	}
+	if p.ReuseRate < 0.99 {
+		t.Errorf("reuse rate %.4f, want ≥ 0.99", p.ReuseRate)
+	}
+	if a := p.Acquire; a == nil || a.P50 <= 0 || a.P99 < a.P50 {
+		t.Errorf("acquire times %+v: want waits to show", a)
+	}
+	var winQueries int64
+	for _, w := range res.Pool.Windows {
+		winQueries += w.Queries
+	}
+	if winQueries != p.Queries || p.Queries != int64(res.Load.Requests) {
+		t.Errorf("queries: %d in windows, %d in the run, engine %d", winQueries, p.Queries, res.Load.Requests)
+	}
+	t.Logf("%s: %d queries, %.0f q/s, waits %d (%v), acquire %+v, windows %d",
+		driver, p.Queries, res.Load.RequestsPerSec(), p.WaitCount, p.WaitDuration, *p.Acquire, len(res.Pool.Windows))
 }
 
 // TestPostgresRestartMidRun takes the server away for a moment during a
 // run: the queries that fail then are counted as connection errors (or
 // as connections lost mid-query, for those in flight), the pool recovers
 // when the server is back, and the run ends on time.
-func TestPostgresRestartMidRun(t *testing.T) {
-	pg := startPostgres(t)
+func testPostgresRestartMidRun(t *testing.T, pg *testenv.Postgres) {
 	db, c := openTestDB(t, "pgx", loadDSN(pg))
 	db.SetMaxOpenConns(4)
 	db.SetMaxIdleConns(4)

@@ -16,6 +16,10 @@ type PoolSample struct {
 	Opened, ConnectFailed int64
 	// Queries counts the queries started since measurement started.
 	Queries int64
+	// PeakInUse is the most connections held at once since the previous
+	// sample, counted by the Target as it takes and returns them (0 for
+	// prepared statements, whose connections it does not see).
+	PeakInUse int
 }
 
 // PoolWindow is the pool's activity between two samples, or over a run.
@@ -43,8 +47,11 @@ type PoolWindow struct {
 	Acquire *load.Percentiles
 	// Closures by reason (sql.DBStats).
 	MaxIdleClosed, MaxIdleTimeClosed, MaxLifetimeClosed int64
-	// Open, InUse and Idle are the connections at End; MaxOpen, MaxInUse
-	// the largest counts seen at any sample in the window.
+	// Open, InUse and Idle are the connections at End. MaxInUse is the
+	// most connections in use at once: exact for queries that are not
+	// prepared (counted as they are taken and returned), else the largest
+	// count seen at a sample. MaxOpen is the most connections open at a
+	// sample, and at least MaxInUse.
 	Open, InUse, Idle int
 	MaxOpen, MaxInUse int
 }
@@ -68,9 +75,9 @@ func window(a, b PoolSample) PoolWindow {
 		Open:              b.Stats.OpenConnections,
 		InUse:             b.Stats.InUse,
 		Idle:              b.Stats.Idle,
-		MaxOpen:           max(a.Stats.OpenConnections, b.Stats.OpenConnections),
-		MaxInUse:          max(a.Stats.InUse, b.Stats.InUse),
+		MaxInUse:          max(a.Stats.InUse, b.Stats.InUse, b.PeakInUse),
 	}
+	w.MaxOpen = max(a.Stats.OpenConnections, b.Stats.OpenConnections, w.MaxInUse)
 	if w.Queries > 0 {
 		w.ReuseRate = 1 - float64(w.Opened)/float64(w.Queries)
 	}

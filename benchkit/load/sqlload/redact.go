@@ -15,7 +15,7 @@ const Redacted = "xxxxx"
 //   - URLs, such as postgres://user:secret@host/db?sslpassword=secret:
 //     the password of the user information and sensitive query parameters;
 //   - libpq key=value connection strings, such as
-//     host=/tmp user=u password='it”s secret' (quoted values with
+//     host=/tmp user=u password='it\'s secret' (quoted values with
 //     backslash escapes as libpq reads them);
 //   - other DSNs with query parameters (file:test.db?_auth_pass=secret)
 //     or user information (user:secret@tcp(host)/db, MySQL's form).

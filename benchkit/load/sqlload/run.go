@@ -60,7 +60,8 @@ func Run(ctx context.Context, db *sql.DB, c *Connector, cfg Config) (*Result, er
 	tg.start = time.Now().Add(cfg.Load.Warmup)
 
 	sample := func() PoolSample {
-		s := PoolSample{At: time.Since(tg.start), Stats: db.Stats(), Queries: tg.started.Load()}
+		s := PoolSample{At: time.Since(tg.start), Stats: db.Stats(), Queries: tg.started.Load(),
+			PeakInUse: int(tg.peakInUse.Swap(tg.inUse.Load()))}
 		if c != nil {
 			s.Opened, s.ConnectFailed = c.Opened(), c.Failed()
 		}

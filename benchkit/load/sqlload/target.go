@@ -34,6 +34,9 @@ type Target struct {
 	start   time.Time
 	window  time.Duration
 	started atomic.Int64 // queries started since start
+	// inUse counts connections sessions hold; peakInUse is its largest
+	// value since the pool was last sampled.
+	inUse, peakInUse atomic.Int64
 
 	mu       sync.Mutex
 	sessions []*session
@@ -160,7 +163,8 @@ func (s *session) Do(ctx context.Context) load.Outcome {
 	if err != nil {
 		return load.Outcome{Label: q.Name, Err: err, Class: classify(ctx, err, true)}
 	}
-	defer conn.Close()
+	s.t.hold()
+	defer s.t.release(conn)
 	if q.Write {
 		_, err = conn.ExecContext(ctx, q.SQL, q.Args...)
 	} else {
@@ -193,6 +197,23 @@ func (s *session) doPrepared(ctx context.Context, i int, q *Query) load.Outcome 
 		return load.Outcome{Label: q.Name, Err: err, Class: classify(ctx, err, false)}
 	}
 	return load.Outcome{Label: q.Name}
+}
+
+// hold counts a connection taken from the pool.
+func (t *Target) hold() {
+	n := t.inUse.Add(1)
+	for {
+		p := t.peakInUse.Load()
+		if n <= p || t.peakInUse.CompareAndSwap(p, n) {
+			return
+		}
+	}
+}
+
+// release returns conn to the pool.
+func (t *Target) release(conn *sql.Conn) {
+	conn.Close()
+	t.inUse.Add(-1)
 }
 
 // drain reads every row, as an application would, and closes rows.
