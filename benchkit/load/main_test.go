@@ -1,8 +1,10 @@
 package load
 
 import (
+	"bufio"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync/atomic"
 	"testing"
 
@@ -36,3 +38,5 @@ func mustHTTP(t testing.TB, cfg HTTPConfig) Target {
 	}
 	return tg
 }
+
+func bufioReader(s string) *bufio.Reader { return bufio.NewReader(strings.NewReader(s)) }

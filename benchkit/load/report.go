@@ -14,20 +14,20 @@ import (
 // Summary is a run's result in the shape the httpload command prints with
 // -json: seconds as float64, maps keyed by class and status code.
 type Summary struct {
-	Requests           uint64               `json:"requests"`
-	RequestsPerSec     float64              `json:"requests_per_sec"`
-	Bytes              uint64               `json:"bytes"`
-	DurationSec        float64              `json:"duration_sec"`
-	Latency            SummaryLatency       `json:"latency_sec"`
-	LatencyUncorrected *SummaryLatency      `json:"latency_uncorrected_sec,omitempty"`
-	ErrorLatency       *SummaryLatency      `json:"error_latency_sec,omitempty"`
-	Missed             *uint64              `json:"missed,omitempty"`
-	Errors             map[Class]uint64     `json:"errors"`
-	ErrorSamples       map[Class][]string   `json:"error_samples,omitempty"`
-	Status             map[string]uint64    `json:"status"`
-	Labels             map[string]*Summary  `json:"labels,omitempty"`
-	Generator          SummaryGenerator     `json:"generator"`
-	Timeline           *SummaryTimelineJSON `json:"timeline,omitempty"`
+	Requests           uint64              `json:"requests"`
+	RequestsPerSec     float64             `json:"requests_per_sec"`
+	Bytes              uint64              `json:"bytes"`
+	DurationSec        float64             `json:"duration_sec"`
+	Latency            SummaryLatency      `json:"latency_sec"`
+	LatencyUncorrected *SummaryLatency     `json:"latency_uncorrected_sec,omitempty"`
+	ErrorLatency       *SummaryLatency     `json:"error_latency_sec,omitempty"`
+	Missed             *uint64             `json:"missed,omitempty"`
+	Errors             map[Class]uint64    `json:"errors"`
+	ErrorSamples       map[Class][]string  `json:"error_samples,omitempty"`
+	Status             map[string]uint64   `json:"status"`
+	Labels             map[string]*Summary `json:"labels,omitempty"`
+	Generator          SummaryGenerator    `json:"generator"`
+	Timeline           *SummaryTimeline    `json:"timeline,omitempty"`
 }
 
 // SummaryLatency holds a distribution's summary in seconds.
@@ -50,8 +50,8 @@ type SummaryGenerator struct {
 	Warnings           []string `json:"warnings,omitempty"`
 }
 
-// SummaryTimelineJSON is a Timeline in seconds.
-type SummaryTimelineJSON struct {
+// SummaryTimeline is a Timeline with its interval in seconds.
+type SummaryTimeline struct {
 	IntervalSec float64  `json:"interval_sec"`
 	Counts      []uint64 `json:"counts"`
 }
@@ -110,6 +110,7 @@ func (r *Result) Summary() *Summary {
 		}
 		out.Labels[l] = statsSummary(s, r.OpenLoop, dur)
 	}
+	out.Timeline = &SummaryTimeline{IntervalSec: r.Timeline.Interval.Seconds(), Counts: r.Timeline.Counts}
 	g := r.Generator
 	out.Generator = SummaryGenerator{
 		CPUSec:             g.CPU.Seconds(),

@@ -1,8 +1,6 @@
 package load
 
 import (
-	"maps"
-	"slices"
 	"sync/atomic"
 	"time"
 )
@@ -181,7 +179,16 @@ func (r *run) result(workers []*worker, stopAt int64) *Result {
 	return res
 }
 
-// classes returns the error classes of r in a fixed order.
-func (r *Result) classes() []Class {
-	return slices.Sorted(maps.Keys(r.Errors))
+// Every returns the timeline's counts summed over intervals of d (a
+// multiple of t.Interval; shorter intervals are kept as they are).
+func (t Timeline) Every(d time.Duration) []uint64 {
+	k := max(int(d/max(t.Interval, 1)), 1)
+	out := make([]uint64, 0, (len(t.Counts)+k-1)/k)
+	for i, c := range t.Counts {
+		if i%k == 0 {
+			out = append(out, 0)
+		}
+		out[len(out)-1] += c
+	}
+	return out
 }
