@@ -8,6 +8,32 @@
 // only in the sqlload example (examples/sqlload, a module of its own)
 // and its tests.
 //
+// # Running a load
+//
+// [Run] drives a *sql.DB with a weighted mix of [Query] values through
+// the engine of benchkit/load, closed or open loop, and returns the
+// engine's result (latency per query name, errors by class: connect,
+// reset, query, timeout, canceled) with a [PoolReport]: connections
+// opened, reuse rate (1 − opened/queries), waits for a connection and
+// the time each query took to get one, closures by reason, and
+// connections open and in use, per window and over the run. [Target]
+// is the same load as a load.Target, for callers that run the engine
+// themselves. [Sweep] repeats a run over a grid of pool settings
+// ([Grid]) and names the one that meets a p99 target with the fewest
+// connections.
+//
+//	db, conn, err := sqlload.Open("pgx", dsn)
+//	...
+//	db.SetMaxOpenConns(8)
+//	res, err := sqlload.Run(ctx, db, conn, sqlload.Config{
+//		TargetConfig: sqlload.TargetConfig{Queries: []sqlload.Query{
+//			{Name: "get", SQL: "SELECT v FROM kv WHERE k = $1", Args: []any{1}, Weight: 9},
+//			{Name: "put", SQL: "UPDATE kv SET v = v + 1 WHERE k = $1", Args: []any{1}, Write: true},
+//		}},
+//		Load: load.Config{Connections: 16, Duration: 10 * time.Second},
+//	})
+//	fmt.Println(res.Load.Labels["get"].Latency.Percentile(99), res.Pool.Run.ReuseRate)
+//
 // # Counting connections
 //
 // sql.DBStats says how many connections are open and how many were

@@ -68,18 +68,30 @@ func Run(ctx context.Context, db *sql.DB, c *Connector, cfg Config) (*Result, er
 		return s
 	}
 	var samples []PoolSample
+	first := func() {
+		s := sample()
+		// Queries are counted from start on: none came before the first
+		// sample, whichever goroutine ran first.
+		s.Queries = 0
+		samples = append(samples, s)
+	}
+	if cfg.Load.Warmup == 0 {
+		first() // before any request, so that no connect is missed
+	}
 	stop := make(chan struct{})
 	sampled := make(chan struct{})
 	go func() {
 		defer close(sampled)
-		warm := time.NewTimer(time.Until(tg.start))
-		defer warm.Stop()
-		select {
-		case <-warm.C:
-		case <-stop:
-			return
+		if len(samples) == 0 {
+			warm := time.NewTimer(time.Until(tg.start))
+			defer warm.Stop()
+			select {
+			case <-warm.C:
+			case <-stop:
+				return
+			}
+			first()
 		}
-		samples = append(samples, sample())
 		tick := time.NewTicker(win)
 		defer tick.Stop()
 		for len(samples) < maxWindows {

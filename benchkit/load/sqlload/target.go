@@ -210,10 +210,12 @@ func (t *Target) hold() {
 	}
 }
 
-// release returns conn to the pool.
+// release returns conn to the pool. It counts the connection returned
+// first: the pool may hand it to a waiting session at once, whose hold
+// must not find it still counted.
 func (t *Target) release(conn *sql.Conn) {
-	conn.Close()
 	t.inUse.Add(-1)
+	conn.Close()
 }
 
 // drain reads every row, as an application would, and closes rows.
