@@ -30,6 +30,7 @@ pg_start() {
 		-c max_connections=200 >"$pg_dir/server.log" 2>&1 &
 	pg_pid=$!
 	trap pg_stop EXIT
+	trap 'exit 130' INT TERM # through the EXIT trap
 	for _ in $(seq 300); do
 		"$PGBIN/pg_isready" -q -h 127.0.0.1 -p "$PGPORT" && break
 		kill -0 "$pg_pid" 2>/dev/null || { cat "$pg_dir/server.log" >&2; exit 1; }

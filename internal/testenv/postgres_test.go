@@ -3,13 +3,18 @@
 package testenv_test
 
 import (
+	"bufio"
 	"errors"
+	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/nativego/nativego/internal/testenv"
 )
@@ -63,3 +68,71 @@ func postmasterPID(t *testing.T, pg *testenv.Postgres) int {
 }
 
 func alive(pid int) bool { return syscall.Kill(pid, 0) == nil }
+
+// TestPostgresDiesWithTest kills a test process that started a cluster,
+// so that no cleanup runs, and checks that the server does not outlive
+// it (Linux's parent-death signal).
+func TestPostgresDiesWithTest(t *testing.T) {
+	if os.Getenv("NATIVEGO_PG_CHILD") == "1" {
+		pg := testenv.StartPostgres(t)
+		fmt.Printf("pid %d dir %s\n", postmasterPID(t, pg), pg.Dir)
+		select {} // until killed
+	}
+	if runtime.GOOS != "linux" {
+		t.Skip("only Linux has a parent-death signal")
+	}
+	testenv.PostgresBinDir(t)
+	if testing.Short() {
+		t.Skip("starting a PostgreSQL cluster in -short mode")
+	}
+	cmd := exec.CommandContext(t.Context(), os.Args[0], "-test.run=^TestPostgresDiesWithTest$", "-test.v")
+	cmd.Env = append(os.Environ(), "NATIVEGO_PG_CHILD=1")
+	cmd.WaitDelay = 10 * time.Second
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	var pid int
+	var dir string
+	sc := bufio.NewScanner(out)
+	for sc.Scan() {
+		if n, _ := fmt.Sscanf(sc.Text(), "pid %d dir %s", &pid, &dir); n == 2 {
+			break
+		}
+	}
+	if pid == 0 {
+		cmd.Process.Kill()
+		cmd.Wait()
+		t.Fatal("child test started no cluster")
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) }) // the killed child cannot
+	cmd.Process.Kill()
+	go func() {
+		for sc.Scan() {
+		}
+	}()
+	cmd.Wait()
+	// The postmaster is not our child: wait for it to vanish.
+	deadline := time.Now().Add(10 * time.Second)
+	for alive(pid) && !isZombie(pid) {
+		if time.Now().After(deadline) {
+			syscall.Kill(-pid, syscall.SIGKILL)
+			t.Fatalf("postmaster %d outlived its test process by 10 s", pid)
+		}
+		time.Sleep(10 * time.Millisecond) // no event tells us another process's parent died
+	}
+}
+
+// isZombie reports whether pid has exited but not been reaped (by init,
+// once it was orphaned).
+func isZombie(pid int) bool {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return true
+	}
+	f := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+1:]))
+	return len(f) > 0 && f[0] == "Z"
+}

@@ -14,6 +14,7 @@ const canRunProcessGroups = true
 // killGroup reaches its children too, and runs it as u when u is not nil.
 func setProcessGroup(cmd *exec.Cmd, u *osUser) {
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	setDeathSignal(cmd.SysProcAttr)
 	if u != nil {
 		cmd.SysProcAttr.Credential = &syscall.Credential{Uid: uint32(u.uid), Gid: uint32(u.gid)}
 	}
