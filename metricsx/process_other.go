@@ -1,0 +1,5 @@
+//go:build !linux && !darwin
+
+package metricsx
+
+func readProcess() (Process, error) { return Process{}, nil }
