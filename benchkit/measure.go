@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
-	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -102,10 +102,14 @@ type Run struct {
 	StartupEvent string
 
 	// PeakRSS is the largest resident set size of any single process of
-	// the run, in bytes, and PeakRSSSource how it was obtained; 0 when
-	// it could not be known (see PeakRSSSource).
+	// the run, in bytes; 0 when it could not be known. PeakRSSSource
+	// says where it came from: "wait4" (ru_maxrss), "vmhwm" (the first
+	// process's VmHWM at its exit, when ru_maxrss held the measuring
+	// process's own high-water mark) or "unknown".
 	PeakRSS       int64
 	PeakRSSSource string
+	// PeakRSSNote explains a "vmhwm" or "unknown" source.
+	PeakRSSNote string
 
 	// TreePeak is the peak memory of the whole process tree from its
 	// own cgroup, in bytes (page cache included), or 0.
@@ -123,15 +127,15 @@ type Measurement struct {
 	Config []benchfmt.Config
 }
 
-// Units of the results, chosen so benchstat reads them: "sec/op" is
-// the go test unit; the others follow its "<what>-<unit>/op" shape.
+// Units of the results, following KEYS.md: benchstat reads them too.
 const (
-	UnitWall     = "sec/op"
-	UnitUser     = "user-sec/op"
-	UnitSys      = "sys-sec/op"
-	UnitStartup  = "startup-sec/op"
-	UnitPeakRSS  = "peak-RSS-bytes"
-	UnitTreePeak = "tree-peak-bytes"
+	UnitWall      = "sec/op"
+	UnitUser      = "user-sec/op"
+	UnitSys       = "sys-sec/op"
+	UnitPeakRSS   = "peak-RSS-bytes"
+	UnitTreePeak  = "tree-peak-bytes"   // a cgroup's peak: the whole tree, page cache included
+	UnitFirstByte = "first-byte-sec/op" // start-up to the first byte on standard output
+	UnitExit      = "exit-sec/op"       // start-up of a command that wrote nothing: time to exit
 )
 
 // ErrGOCACHEOff is returned for a command whose environment sets
@@ -172,19 +176,18 @@ func Measure(ctx context.Context, commands []Command, opts *MeasureOptions) (*Me
 	m := &Measurement{Commands: commands}
 	parent, why := findCgroupParent()
 	m.Config = append(m.Config, opts.Config...)
-	m.Config = append(m.Config, fileConfig("order", fmt.Sprintf("interleaved, random each round (seed %d)", seed)))
+	m.Config = append(m.Config, fileConfig("machine-order", fmt.Sprintf("interleaved, random each round (seed %d)", seed)))
 	if parent != nil {
-		m.Config = append(m.Config, fileConfig("tree-peak", parent.label))
+		m.Config = append(m.Config, fileConfig("machine-tree-peak", parent.label))
 	} else {
-		m.Config = append(m.Config, fileConfig("tree-peak", "not measured: "+why))
+		m.Config = append(m.Config, fileConfig("machine-tree-peak", "not measured: "+why))
 	}
 	if opts.FreshGOCACHE {
-		m.Config = append(m.Config, fileConfig("gocache", "fresh empty directory per run"))
+		m.Config = append(m.Config, fileConfig("gocache", "fresh"))
 	}
 
 	total := len(commands) * (opts.Warmup + runs)
 	done := 0
-	sources := map[string]bool{}
 	for round := -opts.Warmup; round < runs; round++ {
 		for _, i := range rng.Perm(len(commands)) {
 			r, err := measureOne(ctx, commands[i], opts, parent)
@@ -199,17 +202,8 @@ func Measure(ctx context.Context, commands []Command, opts *MeasureOptions) (*Me
 				continue
 			}
 			r.Command, r.Round = i, round
-			sources[r.PeakRSSSource] = true
 			m.Runs = append(m.Runs, *r)
 		}
-	}
-	var list []string
-	for s := range sources {
-		list = append(list, s)
-	}
-	if len(list) > 0 {
-		slices.Sort(list)
-		m.Config = append(m.Config, fileConfig("peak-rss", strings.Join(list, "; ")))
 	}
 	return m, nil
 }
@@ -249,24 +243,24 @@ func measureOne(ctx context.Context, c Command, opts *MeasureOptions, parent *cg
 		Startup: p.startup, StartupEvent: p.startupEvent,
 		TreePeak: p.treePeak,
 	}
-	r.PeakRSS, r.PeakRSSSource = peakRSS(p)
+	r.PeakRSS, r.PeakRSSSource, r.PeakRSSNote = peakRSS(p)
 	return r, nil
 }
 
 // peakRSS decides which figure is the run's peak RSS. See proc_linux.go
 // for the exec high-water pitfall: a ru_maxrss no larger than the
-// starting process's own high-water mark may be that mark and not the
+// measuring process's own high-water mark may be that mark and not the
 // child's.
-func peakRSS(p *procResult) (int64, string) {
+func peakRSS(p *procResult) (bytes int64, source, note string) {
 	switch {
 	case p.floor == 0 || p.maxRSS > p.floor:
-		return p.maxRSS, "wait4 ru_maxrss (largest single process)"
+		return p.maxRSS, "wait4", ""
 	case p.exitHWM > 0:
 		// Descendants that peaked below the measuring process's own
 		// high-water mark cannot be told from it.
-		return p.exitHWM, fmt.Sprintf("VmHWM of the first process at its exit (wait4's figure was the measuring process's own; descendants below %d MiB unseen)", p.floor>>20)
+		return p.exitHWM, "vmhwm", fmt.Sprintf("wait4's ru_maxrss was the measuring process's own high-water mark (%d MiB); the first process's VmHWM at exit is used, and descendants below that mark are not seen", p.floor>>20)
 	}
-	return 0, "unknown: wait4's figure was the measuring process's own and ptrace is unavailable"
+	return 0, "unknown", fmt.Sprintf("wait4's ru_maxrss was the measuring process's own high-water mark (%d MiB) and ptrace is unavailable", p.floor>>20)
 }
 
 // mergeEnv returns base with the entries of extra added, each replacing
@@ -293,29 +287,72 @@ func fileConfig(key, value string) benchfmt.Config {
 	return benchfmt.Config{Key: key, Value: []byte(value), File: true}
 }
 
-// Results returns the runs as benchmark results, one per run, with
-// units UnitWall, UnitUser, UnitSys, UnitStartup, UnitPeakRSS (when
-// known) and UnitTreePeak (when measured).
+// Results returns the runs as benchmark results following KEYS.md: per
+// run, BenchmarkCommand/<name> with UnitWall, UnitUser, UnitSys,
+// UnitPeakRSS (when known) and UnitTreePeak (when measured), and
+// BenchmarkStartup/<name> with UnitFirstByte or UnitExit. Each carries
+// the file configuration plus "round" and "rss-source".
 func (m *Measurement) Results() []*benchfmt.Result {
-	out := make([]*benchfmt.Result, 0, len(m.Runs))
+	out := make([]*benchfmt.Result, 0, 2*len(m.Runs))
 	for _, r := range m.Runs {
-		res := &benchfmt.Result{Name: benchfmt.Name(m.Commands[r.Command].name()), Iters: 1}
-		for _, c := range m.Config {
-			res.Config = append(res.Config, benchfmt.Config{Key: c.Key, Value: append([]byte(nil), c.Value...), File: c.File})
+		name := m.Commands[r.Command].name()
+		cfg := func() []benchfmt.Config {
+			c := make([]benchfmt.Config, 0, len(m.Config)+3)
+			for _, x := range m.Config {
+				c = append(c, benchfmt.Config{Key: x.Key, Value: append([]byte(nil), x.Value...), File: x.File})
+			}
+			c = append(c, fileConfig("round", strconv.Itoa(r.Round+1)), fileConfig("rss-source", r.PeakRSSSource))
+			if r.PeakRSSNote != "" {
+				c = append(c, fileConfig("warn-rss", r.PeakRSSNote))
+			}
+			return c
 		}
-		res.Values = []benchfmt.Value{
+		cmd := &benchfmt.Result{Name: benchfmt.Name("Command/" + name), Iters: 1, Config: cfg()}
+		cmd.Values = []benchfmt.Value{
 			{Value: r.Wall.Seconds(), Unit: UnitWall},
 			{Value: r.User.Seconds(), Unit: UnitUser},
 			{Value: r.Sys.Seconds(), Unit: UnitSys},
-			{Value: r.Startup.Seconds(), Unit: UnitStartup},
 		}
 		if r.PeakRSS > 0 {
-			res.Values = append(res.Values, benchfmt.Value{Value: float64(r.PeakRSS), Unit: UnitPeakRSS})
+			cmd.Values = append(cmd.Values, benchfmt.Value{Value: float64(r.PeakRSS), Unit: UnitPeakRSS})
 		}
 		if r.TreePeak > 0 {
-			res.Values = append(res.Values, benchfmt.Value{Value: float64(r.TreePeak), Unit: UnitTreePeak})
+			cmd.Values = append(cmd.Values, benchfmt.Value{Value: float64(r.TreePeak), Unit: UnitTreePeak})
 		}
-		out = append(out, res)
+		unit := UnitExit
+		if r.StartupEvent == "first-byte" {
+			unit = UnitFirstByte
+		}
+		start := &benchfmt.Result{Name: benchfmt.Name("Startup/" + name), Iters: 1, Config: cfg(),
+			Values: []benchfmt.Value{{Value: r.Startup.Seconds(), Unit: unit}}}
+		out = append(out, cmd, start)
 	}
 	return out
+}
+
+// Units are the unit metadata lines for Measure's results: lower is
+// better, and no unit is assumed exact.
+func Units() []*benchfmt.UnitMetadata {
+	var out []*benchfmt.UnitMetadata
+	for _, u := range []string{UnitWall, UnitUser, UnitSys, UnitPeakRSS, UnitTreePeak, UnitFirstByte, UnitExit} {
+		out = append(out,
+			&benchfmt.UnitMetadata{UnitMetadataKey: benchfmt.UnitMetadataKey{Unit: u, Key: "better"}, OrigUnit: u, Value: "lower"},
+			&benchfmt.UnitMetadata{UnitMetadataKey: benchfmt.UnitMetadataKey{Unit: u, Key: "assume"}, OrigUnit: u, Value: "nothing"})
+	}
+	return out
+}
+
+// WriteTo writes Units and Results to w.
+func (m *Measurement) WriteTo(w *benchfmt.Writer) error {
+	for _, u := range Units() {
+		if err := w.Write(u); err != nil {
+			return err
+		}
+	}
+	for _, r := range m.Results() {
+		if err := w.Write(r); err != nil {
+			return err
+		}
+	}
+	return nil
 }
