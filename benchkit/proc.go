@@ -8,10 +8,16 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
 )
+
+// waitDelay bounds how long output is still read after a process and
+// its process group are gone: a descendant that left the group (setsid)
+// may hold the pipes open.
+const waitDelay = 2 * time.Second
 
 // A procSpec says how to start one measured process.
 type procSpec struct {
@@ -125,4 +131,22 @@ func runProc(ctx context.Context, s *procSpec) (*procResult, error) {
 		return nil, fmt.Errorf("benchkit: %w", err)
 	}
 	return startAndWait(ctx, path, s)
+}
+
+// parseHWM finds "VmHWM:\t  1144 kB" in a status file.
+func parseHWM(status []byte) int64 {
+	_, rest, ok := bytes.Cut(status, []byte("\nVmHWM:"))
+	if !ok {
+		return 0
+	}
+	line, _, _ := bytes.Cut(rest, []byte("\n"))
+	f := bytes.Fields(line)
+	if len(f) != 2 || string(f[1]) != "kB" {
+		return 0
+	}
+	n, err := strconv.ParseInt(string(f[0]), 10, 64)
+	if err != nil || n < 0 || n > 1<<44 { // 16 EiB in kB
+		return 0
+	}
+	return n * 1024
 }

@@ -3,7 +3,6 @@
 package benchkit
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"os"
@@ -64,24 +63,6 @@ func readHWM(name string) int64 {
 		return 0
 	}
 	return parseHWM(b)
-}
-
-// parseHWM finds "VmHWM:\t  1144 kB" in a status file.
-func parseHWM(status []byte) int64 {
-	_, rest, ok := bytes.Cut(status, []byte("\nVmHWM:"))
-	if !ok {
-		return 0
-	}
-	line, _, _ := bytes.Cut(rest, []byte("\n"))
-	f := bytes.Fields(line)
-	if len(f) != 2 || string(f[1]) != "kB" {
-		return 0
-	}
-	n, err := strconv.ParseInt(string(f[0]), 10, 64)
-	if err != nil || n < 0 || n > 1<<44 { // 16 EiB in kB
-		return 0
-	}
-	return n * 1024
 }
 
 // waitProc waits for pid, a traced child when trace is set, and

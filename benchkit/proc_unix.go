@@ -13,11 +13,6 @@ import (
 	"time"
 )
 
-// waitDelay bounds how long output is still read after a process and
-// its process group are gone: a descendant that left the group (setsid)
-// may hold the pipes open.
-const waitDelay = 2 * time.Second
-
 // A waitOutcome is what the waiting thread learned.
 type waitOutcome struct {
 	status  syscall.WaitStatus
