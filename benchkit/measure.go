@@ -25,6 +25,16 @@ type Command struct {
 	// Env holds environment entries that override or extend the
 	// measuring process's own environment.
 	Env []string
+
+	// Config, when set, is the config key of the command's results, so
+	// that commands with the same Name and different Configs line up as
+	// one row with a column each (KEYS.md): for example the same build
+	// by a native and an emulated go command. Exec, Translated and
+	// Emulated are then recorded too.
+	Config     string
+	Exec       string // how it runs: "native", "qemu-user", "qemu-user-binfmt", "rosetta"
+	Translated bool
+	Emulated   bool
 }
 
 // name returns c's benchmark name: Name, or Args with every run of
@@ -300,6 +310,14 @@ func (m *Measurement) Results() []*benchfmt.Result {
 			c := make([]benchfmt.Config, 0, len(m.Config)+3)
 			for _, x := range m.Config {
 				c = append(c, benchfmt.Config{Key: x.Key, Value: append([]byte(nil), x.Value...), File: x.File})
+			}
+			if cmd := m.Commands[r.Command]; cmd.Config != "" {
+				exec := cmd.Exec
+				if exec == "" {
+					exec = "native"
+				}
+				c = append(c, fileConfig("config", cmd.Config), fileConfig("exec", exec),
+					fileConfig("translated", strconv.FormatBool(cmd.Translated)), fileConfig("emulated", strconv.FormatBool(cmd.Emulated)))
 			}
 			c = append(c, fileConfig("round", strconv.Itoa(r.Round+1)), fileConfig("rss-source", r.PeakRSSSource))
 			if r.PeakRSSNote != "" {
