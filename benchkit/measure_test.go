@@ -35,7 +35,7 @@ func main() {
 
 const mib = 1 << 20
 
-func mustMeasureProcesses(t *testing.T) {
+func mustMeasureProcesses(t testing.TB) {
 	t.Helper()
 	if runtime.GOOS == "windows" {
 		t.Skip("benchkit does not run commands on windows")
