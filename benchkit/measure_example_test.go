@@ -9,9 +9,8 @@ import (
 	"golang.org/x/perf/benchfmt"
 )
 
-// Time clean builds of the current module, six
-// interleaved rounds each, and write the results for benchstat or
-// benchcompare.
+// Time six clean builds of the current module, each with a new empty
+// build cache, and write the results for benchstat or benchcompare.
 func ExampleMeasure() {
 	ctx := context.Background()
 	state, err := benchkit.ReadMachineState(ctx)
