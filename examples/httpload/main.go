@@ -1,0 +1,305 @@
+// Httpload sends HTTP requests to a server on this machine and reports
+// throughput and latency honestly.
+//
+// Usage:
+//
+//	httpload [-c 32] [-d 10s] [-n N] [-rate R] [-ramp 5s] [-warmup D]
+//	         [-cpus LIST] [-server-pid PID] [-H 'K: V']... [-m METHOD] [-body FILE]
+//	         [-timeout D] [-http2] [-json | -bench NAME] [-svg FILE] [-allow-remote] URL
+//
+// Without -rate it runs a closed loop: -c connections, each sending its
+// next request as soon as the last is answered. With -rate it runs an open
+// loop at R requests per second (ramped up from 0 over -ramp), and reports
+// latency both from each request's scheduled send time (corrected for
+// coordinated omission) and from its actual send time (uncorrected), and
+// how many scheduled requests it could not send for lack of a free
+// connection. Statistics exclude the -warmup.
+//
+// -cpus confines the generator to CPUs (Linux; macOS has no hard
+// affinity); -server-pid names the server's process, to warn when the two
+// share CPUs. -json prints one JSON object; -bench prints Go benchmark
+// lines for benchstat; -svg writes a latency-by-percentile plot.
+//
+// Only loopback targets are allowed unless -allow-remote is given.
+//
+// The exit status is 0 when every request succeeded, 1 when some failed
+// or could not be sent on schedule (the report is printed all the same) or
+// the run could not start, and 2 for usage errors.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"maps"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/signal"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"golang.org/x/term"
+
+	"github.com/nativego/nativego/benchkit/load"
+)
+
+func main() { os.Exit(run(os.Stdout, os.Stderr, os.Args[1:])) }
+
+// headerFlag collects repeated -H flags.
+type headerFlag []string
+
+func (h *headerFlag) String() string     { return strings.Join(*h, ", ") }
+func (h *headerFlag) Set(v string) error { *h = append(*h, v); return nil }
+
+func run(stdout, stderr io.Writer, args []string) int {
+	fs := flag.NewFlagSet("httpload", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var (
+		conns       = fs.Int("c", 32, "connections (requests in flight at most)")
+		duration    = fs.Duration("d", 0, "measured duration (default 10s, or until -n requests)")
+		count       = fs.Int64("n", 0, "measured requests (0: no count bound)")
+		rate        = fs.Float64("rate", 0, "open loop: requests per second (0: closed loop)")
+		ramp        = fs.Duration("ramp", 0, "open loop: raise the rate from 0 over this time")
+		warmup      = fs.Duration("warmup", 0, "unmeasured warmup before the run")
+		cpus        = fs.String("cpus", "", "confine the generator to these CPUs, as in taskset -c (Linux)")
+		serverPID   = fs.Int("server-pid", 0, "the server's process id, to check for shared CPUs (Linux)")
+		method      = fs.String("m", "GET", "request method")
+		bodyFile    = fs.String("body", "", "send this file's contents as the request body")
+		timeout     = fs.Duration("timeout", load.DefaultHTTPTimeout, "per-request timeout")
+		http2       = fs.Bool("http2", false, "use HTTP/2 (over TLS for https://, h2c for http://)")
+		jsonOut     = fs.Bool("json", false, "print one JSON object")
+		bench       = fs.String("bench", "", "print Go benchmark lines with this benchmark name")
+		svg         = fs.String("svg", "", "write a latency-by-percentile plot (SVG) to this file")
+		allowRemote = fs.Bool("allow-remote", false, "allow targets that are not on this machine's loopback")
+		headers     headerFlag
+	)
+	fs.Var(&headers, "H", "request header 'Key: Value' (repeatable)")
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "usage: httpload [flags] URL\n")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	usage := func(format string, a ...any) int {
+		fmt.Fprintf(stderr, "httpload: "+format+"\n", a...)
+		return 2
+	}
+	if fs.NArg() != 1 {
+		fs.Usage()
+		return 2
+	}
+	if *jsonOut && *bench != "" {
+		return usage("-json and -bench are exclusive")
+	}
+	target := fs.Arg(0)
+	hdr := http.Header{}
+	for _, h := range headers {
+		k, v, ok := strings.Cut(h, ":")
+		if !ok || strings.TrimSpace(k) == "" {
+			return usage("-H %q: want 'Key: Value'", h)
+		}
+		hdr.Add(strings.TrimSpace(k), strings.TrimSpace(v))
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	if !*allowRemote {
+		if err := checkLoopback(ctx, target); err != nil {
+			return usage("%v; pass -allow-remote to load another machine", err)
+		}
+	}
+	hc := load.HTTPConfig{URL: target, Method: *method, Header: hdr, Timeout: *timeout}
+	if *http2 {
+		hc.Protocol = load.HTTP2
+	}
+	if *bodyFile != "" {
+		b, err := os.ReadFile(*bodyFile)
+		if err != nil {
+			return usage("-body: %v", err)
+		}
+		hc.Body = b
+	}
+	tg, err := load.NewHTTP(hc)
+	if err != nil {
+		return usage("%v", err)
+	}
+	cfg := load.Config{
+		Connections: *conns, Duration: *duration, Requests: *count, Warmup: *warmup,
+		Rate: *rate, Ramp: *ramp, ServerPID: *serverPID,
+	}
+	if *conns <= 0 {
+		return usage("-c must be positive")
+	}
+	if *cpus != "" {
+		list, err := load.ParseCPUList(*cpus)
+		if err != nil {
+			return usage("-cpus: %v", err)
+		}
+		if err := load.SetAffinity(list); err != nil {
+			fmt.Fprintf(stderr, "httpload: -cpus: %v\n", err)
+			return 1
+		}
+	}
+	if isTerminal(stderr) {
+		mode := "closed loop"
+		if *rate > 0 {
+			mode = fmt.Sprintf("open loop at %g req/s", *rate)
+		}
+		fmt.Fprintf(stderr, "httpload: %s, %d connections, %s …\n", mode, *conns, target)
+	}
+	res, err := load.Run(ctx, tg, cfg)
+	if err != nil && res == nil {
+		var ce *load.ConfigError
+		if errors.As(err, &ce) {
+			return usage("%v", err)
+		}
+		fmt.Fprintf(stderr, "httpload: %v\n", err)
+		return 1
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "httpload: run cut short: %v\n", err)
+	}
+	switch {
+	case *jsonOut:
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(res.Summary()); err != nil {
+			fmt.Fprintf(stderr, "httpload: %v\n", err)
+			return 1
+		}
+	case *bench != "":
+		if err := load.WriteBenchfmt(stdout, *bench, map[string]string{"url": target}, res); err != nil {
+			fmt.Fprintf(stderr, "httpload: %v\n", err)
+			return 1
+		}
+	default:
+		printText(stdout, target, res)
+	}
+	if *svg != "" {
+		series := []load.PlotSeries{{Name: "latency", Hist: &res.Latency}}
+		if res.OpenLoop {
+			series = []load.PlotSeries{
+				{Name: "corrected (from scheduled send)", Hist: &res.Latency},
+				{Name: "uncorrected (from actual send)", Hist: &res.Uncorrected},
+			}
+		}
+		if err := writeSVG(*svg, series); err != nil {
+			fmt.Fprintf(stderr, "httpload: %v\n", err)
+			return 1
+		}
+	}
+	if res.Stats.Errors > 0 || res.Missed > 0 || err != nil {
+		return 1
+	}
+	return 0
+}
+
+func writeSVG(path string, series []load.PlotSeries) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := load.WritePercentileSVG(f, series); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// checkLoopback returns an error unless every address of rawURL's host is
+// a loopback address.
+func checkLoopback(ctx context.Context, rawURL string) error {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return err
+	}
+	host := u.Hostname()
+	if host == "" {
+		return fmt.Errorf("%q has no host", rawURL)
+	}
+	var ips []net.IP
+	if ip := net.ParseIP(host); ip != nil {
+		ips = []net.IP{ip}
+	} else {
+		addrs, err := net.DefaultResolver.LookupIPAddr(ctx, host)
+		if err != nil {
+			return err
+		}
+		for _, a := range addrs {
+			ips = append(ips, a.IP)
+		}
+	}
+	for _, ip := range ips {
+		if !ip.IsLoopback() {
+			return fmt.Errorf("%s (%s) is not a loopback address", host, ip)
+		}
+	}
+	return nil
+}
+
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+func printText(w io.Writer, target string, r *load.Result) {
+	mode := "closed loop"
+	if r.OpenLoop {
+		mode = fmt.Sprintf("open loop at %g req/s", r.Config.Rate)
+	}
+	fmt.Fprintf(w, "%s, %s, %d connections\n", target, mode, r.Config.Connections)
+	fmt.Fprintf(w, "  requests     %d in %.2fs, %.1f req/s, %d bytes read\n",
+		r.Requests, r.Duration.Seconds(), r.RequestsPerSec(), r.Bytes)
+	lat := func(name string, h *load.Histogram) {
+		p := h.Summary()
+		fmt.Fprintf(w, "  %-12s p50 %v  p90 %v  p99 %v  p99.9 %v  max %v  mean %v\n",
+			name, p.P50, p.P90, p.P99, p.P999, p.Max, p.Mean)
+	}
+	if r.OpenLoop {
+		lat("latency", &r.Latency)
+		lat("uncorrected", &r.Uncorrected)
+		fmt.Fprintf(w, "  missed       %d scheduled requests not sent (max backlog %d)\n", r.Missed, r.MaxBacklog)
+	} else {
+		lat("latency", &r.Latency)
+	}
+	if r.Stats.Errors == 0 {
+		fmt.Fprintf(w, "  errors       none\n")
+	} else {
+		lat("error lat.", &r.ErrorLatency)
+		for _, c := range slices.Sorted(maps.Keys(r.Errors)) {
+			e := r.Errors[c]
+			first := ""
+			if len(e.Samples) > 0 {
+				first = fmt.Sprintf(" (first: %q)", e.Samples[0])
+			}
+			fmt.Fprintf(w, "  errors       %s %d%s\n", c, e.Count, first)
+		}
+	}
+	var codes []string
+	for _, c := range slices.Sorted(maps.Keys(r.Status)) {
+		codes = append(codes, strconv.Itoa(c)+": "+strconv.FormatUint(r.Status[c], 10))
+	}
+	if len(codes) > 0 {
+		fmt.Fprintf(w, "  status       %s\n", strings.Join(codes, ", "))
+	}
+	if per := r.Timeline.Every(time.Second); len(per) > 1 && len(per) <= 60 {
+		counts := make([]string, len(per))
+		for i, c := range per {
+			counts[i] = strconv.FormatUint(c, 10)
+		}
+		fmt.Fprintf(w, "  per second   %s\n", strings.Join(counts, " "))
+	}
+	g := r.Generator
+	fmt.Fprintf(w, "  generator    cpu %v (%.0f%% of %d CPUs), scheduler latency p99 %v\n",
+		g.CPU.Round(time.Millisecond), 100*g.Utilization, g.CPUs, g.SchedLatencyP99)
+	for _, warn := range g.Warnings {
+		fmt.Fprintf(w, "  warning: %s\n", warn)
+	}
+}
