@@ -43,6 +43,12 @@ type DiscoverOptions struct {
 	// Extra names more GOROOTs to include (inside Root), such as trees
 	// given on a command line.
 	Extra []string
+
+	// Only limits the result to the Extra trees, as "go version FILE"
+	// reports on the files named only. The other installs are still
+	// discovered: findings about a named tree (shadowed on PATH, the
+	// active go) depend on them.
+	Only bool
 }
 
 // An Install is one Go tree: a GOROOT with a bin/go.
@@ -186,6 +192,7 @@ func (d *discovery) run(ctx context.Context) ([]Install, error) {
 	}
 
 	byRoot := make(map[string]*Install)
+	named := make(map[string]bool) // the roots of the Extra trees
 	var installs []*Install
 	for _, c := range cands {
 		if err := ctx.Err(); err != nil {
@@ -196,6 +203,9 @@ func (d *discovery) run(ctx context.Context) ([]Install, error) {
 			continue
 		}
 		root, err := d.fsys.resolve(dir)
+		if err == nil && c.source == SourceExplicit {
+			named[root] = true
+		}
 		if err != nil || byRoot[root] != nil {
 			continue
 		}
@@ -216,6 +226,9 @@ func (d *discovery) run(ctx context.Context) ([]Install, error) {
 	out := make([]Install, 0, len(installs))
 	for _, inst := range installs {
 		ctxf.check(inst)
+		if d.opts.Only && !named[inst.Root] {
+			continue
+		}
 		out = append(out, *inst)
 	}
 	slices.SortStableFunc(out, func(a, b Install) int {

@@ -12,7 +12,9 @@
 // the checksum database (which needs the network). -root inspects a
 // mounted disk or a test tree as if it were "/", -home names the home
 // directory inside it, and -target judges the findings for another
-// machine, such as darwin/arm64. Arguments name more GOROOTs to include.
+// machine, such as darwin/arm64. Arguments name GOROOTs to report on
+// instead of every installation found (the others are still looked at,
+// for findings such as a named tree shadowed on PATH).
 //
 // The exit status is 0 when all is well, 1 when a finding is an error or
 // a verification fails, and 2 for a usage error.
@@ -63,7 +65,9 @@ func run(stdout, stderr io.Writer, args []string) int {
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
-	opts := toolchain.DiscoverOptions{Root: *root, Home: *home, Extra: fs.Args()}
+	// Named trees are reported alone, as "go version FILE" reports on
+	// the files named; -verify then verifies only them.
+	opts := toolchain.DiscoverOptions{Root: *root, Home: *home, Extra: fs.Args(), Only: fs.NArg() > 0}
 	if *target != "" {
 		h, err := archcheck.ParseTarget(*target)
 		if err != nil {

@@ -101,6 +101,11 @@ func TestRun(t *testing.T) {
 		{name: "table-arm64-first", path: sdkBin + ":/usr/local/bin:/usr/bin", wantCode: 0},
 		{name: "json-intel-first", args: []string{"-json"}, path: "/usr/local/bin:" + sdkBin + ":/usr/bin", wantCode: 1},
 		{name: "extra-goroot", args: []string{"-json", "/opt/extra/go"}, path: sdkBin, wantCode: 0},
+		// A named tree that is also found otherwise (here: on PATH) is
+		// reported alone, still marked active; the Intel tree that would
+		// shadow it is looked at but not reported.
+		{name: "named-goroot-on-path", args: []string{"-json", home + "/sdk/" + testenv.OfficialVersion},
+			path: "/usr/local/bin:" + sdkBin, wantCode: 0},
 		{name: "no-go", path: "/usr/bin", args: []string{"-root", "ROOT/nonexistent"}, wantCode: 0},
 		{name: "bad-target", args: []string{"-target", "darwin"}, wantCode: 2},
 		{name: "bad-flag", args: []string{"-bogus"}, wantCode: 2},

@@ -1,0 +1,9 @@
+package goenv
+
+import (
+	"testing"
+
+	"github.com/nativego/nativego/internal/testenv"
+)
+
+func TestMain(m *testing.M) { testenv.Main(m) }
