@@ -104,8 +104,9 @@ type sumdbOps struct {
 	base    string
 	baseErr error
 
-	mu     sync.Mutex
-	secErr error // the first security problem seen
+	mu       sync.Mutex
+	secErr   error // the first security problem seen
+	notFound bool  // the database answered a lookup with 404 or 410
 }
 
 func (o *sumdbOps) security(err error) error {
@@ -151,6 +152,11 @@ func (o *sumdbOps) ReadRemote(path string) ([]byte, error) {
 	}
 	data, err := getBytes(o.ctx, o.client, joinURL(o.base, path), maxSumdbResponse)
 	if err != nil {
+		if strings.HasPrefix(path, "/lookup/") && errors.Is(err, fs.ErrNotExist) {
+			o.mu.Lock()
+			o.notFound = true // sumdb.Client reports it with %v, losing the type
+			o.mu.Unlock()
+		}
 		return nil, err
 	}
 	if strings.HasPrefix(path, "/lookup/") {
@@ -243,20 +249,9 @@ func (o *sumdbOps) SecurityError(msg string) { o.security(errors.New(msg)) }
 // module at version, with signatures and inclusion proofs checked by
 // sumdb.Client.
 func lookupSum(ctx context.Context, client *http.Client, cfg sumdbConfig, proxies []proxySpec, version string) (string, error) {
-	v, err := note.NewVerifier(cfg.Key)
+	lines, err := lookupLines(ctx, client, cfg, proxies, modulePath, version)
 	if err != nil {
 		return "", err
-	}
-	ops := &sumdbOps{ctx: ctx, client: client, cfg: cfg, proxies: proxies, verif: note.VerifierList(v)}
-	lines, err := sumdb.NewClient(ops).Lookup(modulePath, version)
-	ops.mu.Lock()
-	secErr := ops.secErr
-	ops.mu.Unlock()
-	if secErr != nil {
-		return "", secErr
-	}
-	if err != nil {
-		return "", fmt.Errorf("checksum database %s: %v", cfg.Name, err)
 	}
 	prefix := modulePath + " " + version + " h1:"
 	for _, line := range lines {
@@ -265,4 +260,29 @@ func lookupSum(ctx context.Context, client *http.Client, cfg sumdbConfig, proxie
 		}
 	}
 	return "", fmt.Errorf("checksum database %s has no h1: hash for %s@%s", cfg.Name, modulePath, version)
+}
+
+// lookupLines returns the go.sum lines the database cfg holds for
+// path@version, with signatures and inclusion proofs checked by
+// sumdb.Client. An error wraps ErrSecurity when the database misbehaved,
+// and fs.ErrNotExist when it does not know the module version.
+func lookupLines(ctx context.Context, client *http.Client, cfg sumdbConfig, proxies []proxySpec, path, version string) ([]string, error) {
+	v, err := note.NewVerifier(cfg.Key)
+	if err != nil {
+		return nil, err
+	}
+	ops := &sumdbOps{ctx: ctx, client: client, cfg: cfg, proxies: proxies, verif: note.VerifierList(v)}
+	lines, err := sumdb.NewClient(ops).Lookup(path, version)
+	ops.mu.Lock()
+	secErr, notFound := ops.secErr, ops.notFound
+	ops.mu.Unlock()
+	switch {
+	case secErr != nil:
+		return nil, secErr
+	case err != nil && notFound:
+		return nil, fmt.Errorf("checksum database %s: %w: %v", cfg.Name, fs.ErrNotExist, err)
+	case err != nil:
+		return nil, fmt.Errorf("checksum database %s: %v", cfg.Name, err)
+	}
+	return lines, nil
 }
