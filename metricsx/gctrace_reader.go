@@ -84,6 +84,14 @@ type GCTraceReader struct {
 	pending   []byte // other output read since held, to be written after it
 	scratch   []byte
 	ends      []pieceEnd
+
+	// head and try are parse targets that live as long as the reader:
+	// the pieces table stores through func values, so a local GCCycle
+	// would escape to the heap on every parse.
+	head, try GCCycle
+
+	lastN     uint64 // the number of the last cycle read, 0 before the first
+	tornSince uint64 // torn lines given up on since that cycle
 }
 
 // NewGCTraceReader returns a reader of the gctrace output in r. Output
@@ -161,19 +169,17 @@ func (r *GCTraceReader) classify(line []byte, nl bool) bool {
 	found := false
 	for at := range gcStarts(line) {
 		found = true
-		c, tok, err := parseGCTrace(line[at:])
-		if err != nil && tok == len(pieces) {
+		ok, off, tok := r.parse(line[at:])
+		c := r.try
+		if !ok && tok == len(pieces) {
 			// The whole gc line, then other output written before
 			// the runtime's newline: pass that on as a line.
-			var syn *GCTraceSyntaxError
-			if errors.As(err, &syn) {
-				r.write(line[:at], at > 0)
-				r.emit(c)
-				r.write(line[at+syn.Offset:], true)
-				return true
-			}
+			r.write(line[:at], at > 0)
+			r.emit(c)
+			r.write(line[at+off:], true)
+			return true
 		}
-		if err != nil {
+		if !ok {
 			continue
 		}
 		if at > 0 {
@@ -200,6 +206,16 @@ func (r *GCTraceReader) classify(line []byte, nl bool) bool {
 		r.write(line, nl)
 	}
 	return false
+}
+
+// parse parses line into r.try, which allocates nothing. It returns
+// whether the whole line parsed, and where the parse stopped: the offset
+// and the index in pieces.
+func (r *GCTraceReader) parse(line []byte) (ok bool, off, tok int) {
+	r.try = GCCycle{}
+	p := lineParser{s: line}
+	ok = p.run(&r.try, 0) == ""
+	return ok, p.i, p.tok
 }
 
 // gcStarts yields the offsets of "gc " in line, where a gc line may start.
@@ -243,7 +259,11 @@ const (
 // point j, and then the rest of the gc line. The runtime writes the line
 // in pieces (each number, each piece of text between numbers), so k is
 // the end of a piece and j the start of the next; the first k, and for
-// it the first j, that make the line parse win.
+// it the first j, that make the line parse win, if the cycle's number
+// follows the last one read: it may skip only as many cycles as lines
+// were given up as torn since. Without that check other output that ends
+// in digits could stand for a number: "18" + "app: step 167" + " @0.2s"
+// would read as cycle 167, with "18app: step " taken for other output.
 func (r *GCTraceReader) repair(next []byte) bool {
 	if len(next) > maxContinuation ||
 		!bytes.HasSuffix(next, []byte(" P")) && !bytes.HasSuffix(next, []byte(" P (forced)")) {
@@ -267,18 +287,22 @@ func (r *GCTraceReader) repair(next []byte) bool {
 
 func (r *GCTraceReader) repairAt(at int, next []byte) bool {
 	gc := r.held[at:]
-	var head GCCycle
+	r.head = GCCycle{}
 	r.ends = r.ends[:0]
 	p := lineParser{s: gc, ends: &r.ends}
-	p.run(&head, 0)
+	p.run(&r.head, 0)
 	for _, e := range r.ends {
 		for j := range next {
 			if !mayStart(e.tok, next[j]) {
 				continue
 			}
-			c := head
+			r.try = r.head
 			q := lineParser{s: next[j:]}
-			if q.run(&c, e.tok) != "" {
+			if q.run(&r.try, e.tok) != "" {
+				continue
+			}
+			c := r.try
+			if r.lastN > 0 && (c.N <= r.lastN || c.N > r.lastN+1+r.tornSince) {
 				continue
 			}
 			c.Repaired = true
@@ -307,6 +331,7 @@ func (r *GCTraceReader) flushHeld() {
 		return
 	}
 	r.stats.Torn++
+	r.tornSince++
 	held, pending := r.held, r.pending
 	r.held, r.pending, r.heldLines = nil, nil, 0
 	r.write(held, true)
@@ -316,6 +341,7 @@ func (r *GCTraceReader) flushHeld() {
 
 func (r *GCTraceReader) emit(c GCCycle) {
 	r.cycle = c
+	r.lastN, r.tornSince = c.N, 0
 	r.stats.Cycles++
 }
 

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -432,5 +433,44 @@ func TestGCTraceReaderWholeLineNotAContinuation(t *testing.T) {
 	}
 	if st.Torn != 1 {
 		t.Errorf("Stats %+v, want 1 torn line", st)
+	}
+}
+
+// BenchmarkGCTraceReader reads the noisiest real capture: 40 cycles,
+// two of them torn, among 600 lines of the program's own output.
+func BenchmarkGCTraceReader(b *testing.B) {
+	in, err := os.ReadFile("testdata/gctrace-noise-go1.27.3.txt")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(len(in)))
+	b.ReportAllocs()
+	for b.Loop() {
+		r := metricsx.NewGCTraceReader(bytes.NewReader(in), io.Discard)
+		for r.Scan() {
+		}
+	}
+}
+
+// TestGCTraceReaderDigitsInTear pins a bug: "gc " + "app: step 10
+// working" + " ok" on one line, then "3" + "app: step 11" + " @0.072s
+// ..." on the next, was mended as cycle 11, the other output's digits
+// taken for the cycle number. A mended cycle must now follow the last
+// one read.
+func TestGCTraceReaderDigitsInTear(t *testing.T) {
+	b, err := os.ReadFile("testdata/digits-in-tear-go1.26.8.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cycles, st, err := scanAll(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []uint64
+	for _, c := range cycles {
+		got = append(got, c.N)
+	}
+	if want := []uint64{1, 2}; !cmp.Equal(want, got) || st.Torn != 1 {
+		t.Errorf("cycles %v, %d torn; want %v and 1 torn", got, st.Torn, want)
 	}
 }
