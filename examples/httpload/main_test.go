@@ -72,6 +72,9 @@ func normalizeJSON(t *testing.T, out []byte, exact bool) []byte {
 		}
 		m[k] = walk(x)
 	}
+	if tl, ok := m["timeline"].(map[string]any); ok {
+		tl["counts"] = []any{} // as many as the run's length in intervals
+	}
 	if g, ok := m["generator"].(map[string]any); ok {
 		delete(g, "warnings")
 		g["saturated"] = false
