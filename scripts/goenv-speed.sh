@@ -34,7 +34,7 @@ time_cmd() {
 	local name=$1
 	shift
 	if command -v hyperfine >/dev/null 2>&1; then
-		hyperfine --style none --warmup 3 --runs "$runs" --export-json "$work/$name.json" -- "$*" >/dev/null
+		hyperfine --shell=none --style none --warmup 3 --runs "$runs" --export-json "$work/$name.json" -- "$*" >/dev/null
 		python3 -c 'import json,sys; print(int(json.load(open(sys.argv[1]))["results"][0]["mean"]*1e9))' "$work/$name.json"
 	else
 		local start end

@@ -541,3 +541,26 @@ func BenchmarkDiscover(b *testing.B) {
 		}
 	}
 }
+
+// TestDiscoverOnly checks that DiscoverOptions.Only reports the named
+// trees alone, with the findings the other installs imply: the named
+// Intel tree is still the active go, so its Rosetta finding is an error.
+func TestDiscoverOnly(t *testing.T) {
+	root := appleSiliconHome(t)
+	v := strings.TrimPrefix(testenv.OfficialVersion, "go")
+	homebrew := "/usr/local/Cellar/go/" + v + "/libexec"
+	sdk := home + "/sdk/" + testenv.OfficialVersion
+	got, err := toolchain.Discover(t.Context(), toolchain.DiscoverOptions{
+		Root: root, Home: home, PATH: "/usr/local/bin:" + sdk + "/bin:/usr/bin", Env: []string{"HOME=" + home},
+		Host:  archcheck.Target("darwin", "arm64"),
+		Extra: []string{homebrew + "/bin/.."}, Only: true,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []summary{{Root: homebrew, Version: testenv.OfficialVersion, GOOS: "darwin", GOARCH: "amd64", Source: "homebrew", OnPath: 1, Active: true,
+		Codes: []string{"error:rosetta-toolchain", "warning:intel-homebrew-prefix"}}}
+	if diff := cmp.Diff(want, summarize(got)); diff != "" {
+		t.Errorf("Discover(Only) (-want +got):\n%s", diff)
+	}
+}

@@ -8,7 +8,10 @@ type FileError struct {
 	Err  error
 }
 
+// Error returns the file name and the cause.
 func (e *FileError) Error() string { return "goenv: " + e.Name + ": " + e.Err.Error() }
+
+// Unwrap returns the cause.
 func (e *FileError) Unwrap() error { return e.Err }
 
 // ErrNoGoCommand is returned by Resolve when no go command can be found

@@ -21,6 +21,7 @@ const (
 
 var severityNames = [...]string{Info: "info", Warning: "warning", Error: "error"}
 
+// String returns the severity's name: "info", "warning" or "error".
 func (s Severity) String() string {
 	if s >= 0 && int(s) < len(severityNames) {
 		return severityNames[s]
@@ -57,6 +58,7 @@ type Finding struct {
 	Fix string `json:"fix,omitempty"`
 }
 
+// String formats f on one line, with its fix on a second, indented.
 func (f Finding) String() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s %s", f.Severity, f.ID)
