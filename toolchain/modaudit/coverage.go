@@ -112,3 +112,24 @@ func CacheCoverage(ctx context.Context, dir string, opts CacheOptions) (*Coverag
 	}
 	return c, nil
 }
+
+// A CacheReport is what [AuditCache] found: the coverage and the
+// verification of one module's build list in the module cache.
+type CacheReport struct {
+	Coverage *Coverage          `json:"coverage"`
+	Verify   *CacheVerification `json:"verify"`
+}
+
+// AuditCache runs [CacheCoverage] and [VerifyCache] on the module in dir
+// with the same options.
+func AuditCache(ctx context.Context, dir string, opts CacheOptions) (*CacheReport, error) {
+	c, err := CacheCoverage(ctx, dir, opts)
+	if err != nil {
+		return nil, err
+	}
+	v, err := VerifyCache(ctx, dir, opts)
+	if err != nil {
+		return nil, err
+	}
+	return &CacheReport{Coverage: c, Verify: v}, nil
+}

@@ -138,6 +138,12 @@ func VerifyCache(ctx context.Context, dir string, opts CacheOptions) (*CacheVeri
 	}
 	v.run(workers)
 	if err := ctx.Err(); err != nil {
+		// Trees left unfinished still hold their zips.
+		for _, ms := range v.mods {
+			if t := ms.zip; t != nil && t.remaining.Load() > 0 && t.closer != nil {
+				t.closer.Close()
+			}
+		}
 		return nil, err
 	}
 

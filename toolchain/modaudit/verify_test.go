@@ -302,10 +302,14 @@ func TestCacheCoverage(t *testing.T) {
 		t.Skip("downloads modules with the go command from a loopback proxy; slow under -short")
 	}
 	f := makeCacheFixture(t).clone(t)
-	full, err := CacheCoverage(t.Context(), f.mainDir, CacheOptions{ModCache: f.modCache})
+	audit, err := AuditCache(t.Context(), f.mainDir, CacheOptions{ModCache: f.modCache})
 	if err != nil {
 		t.Fatal(err)
 	}
+	if !audit.Verify.OK {
+		t.Errorf("AuditCache of an intact cache: %s", audit.Verify.Output)
+	}
+	full := audit.Coverage
 	// The zips of a v1.1.0, b, c, gen and Upper, all downloaded.
 	if full.Share != 1 || full.Zips.Needed != 5 || full.Zips.Cached != 5 || full.Zips.Extracted != 5 || len(full.Missing) != 0 || full.Zips.CachedBytes <= 0 {
 		t.Fatalf("coverage of a fully downloaded module = %+v", full)
