@@ -46,3 +46,16 @@ func BenchmarkWindowSummary(b *testing.B) {
 		_ = w.Summary()
 	}
 }
+
+// BenchmarkAppendJSON measures encoding a snapshot of every metric as
+// JSON into a reused buffer, what a Sampler writing JSON Lines and the
+// Handler pay per sample besides the read.
+func BenchmarkAppendJSON(b *testing.B) {
+	s := ReadSnapshot()
+	buf := s.AppendJSON(nil)
+	b.SetBytes(int64(len(buf)))
+	b.ReportAllocs()
+	for b.Loop() {
+		buf = s.AppendJSON(buf[:0])
+	}
+}

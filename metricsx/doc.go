@@ -37,6 +37,39 @@
 //			s.AllocBytesPerSec, time.Duration(s.GCPauses.P99*1e9))
 //	}
 //
+// # Sampling
+//
+// A [Sampler] takes a snapshot every Interval into a bounded ring, keeping
+// the [Summary] of each window, and can write every snapshot to a JSON
+// Lines stream; it stops when its context ends and starts no goroutines of
+// its own. Its [Source] is this process ([ReadSource]) or another one
+// fetched over HTTP ([HTTPSource]). A [Reader] plays a JSON Lines file
+// back as snapshots.
+//
+// # Exporting
+//
+// [Handler] serves a fresh snapshot as JSON (below), with the process
+// statistics of [ReadProcess] (CPU time, peak and current resident set,
+// open and maximum descriptors, start time; on Linux all of them, on
+// macOS all but the current resident set, without cgo), or in the
+// Prometheus text format, chosen by the Accept header or ?format=.
+// [PublishExpvar] publishes the same JSON through package expvar without
+// stopping the world as expvar's "memstats" does.
+//
+// # Watching
+//
+// [Page] serves one self-contained HTML page that plots heap, allocation
+// rate, GC pauses and scheduler latency over time for this process and a
+// second one on one time axis — for example the same program built for
+// arm64 and for amd64 under Rosetta 2. The history is kept by the
+// server's samplers, so the page can be reloaded or opened late.
+//
+// # Benchmarks
+//
+// [StartBenchmark] and [BenchmarkRecorder.Report] add GC cycles per
+// operation, heap bytes per operation and the GC pause p99 to a Go
+// benchmark's output through b.ReportMetric, for benchstat to compare.
+//
 // # JSON
 //
 // [Snapshot.AppendJSON] writes, and [Snapshot.UnmarshalJSON] and [Reader]

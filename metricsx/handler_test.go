@@ -14,6 +14,10 @@ import (
 func TestHandlerNegotiates(t *testing.T) {
 	srv := httptest.NewServer(Handler(HandlerOptions{}))
 	defer srv.Close()
+	promStatus, promType := http.StatusNotAcceptable, "text/plain; charset=utf-8"
+	if prometheusBuiltIn {
+		promStatus, promType = http.StatusOK, "text/plain; version=0.0.4; charset=utf-8"
+	}
 	tests := []struct {
 		name, query, accept string
 		status              int
@@ -25,9 +29,9 @@ func TestHandlerNegotiates(t *testing.T) {
 		{"browser", "", "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8", 200, "application/json"},
 		{"query json beats Accept", "?format=json", "text/plain", 200, "application/json"},
 		{"unknown format", "?format=xml", "", 400, "text/plain; charset=utf-8"},
-		// Until the Prometheus exporter is merged these are 406.
-		{"Prometheus scraper", "", "application/openmetrics-text;version=1.0.0,text/plain;version=0.0.4;q=0.5,*/*;q=0.1", 406, "text/plain; charset=utf-8"},
-		{"query prometheus", "?format=prometheus", "", 406, "text/plain; charset=utf-8"},
+		{"Prometheus scraper", "", "application/openmetrics-text;version=1.0.0,text/plain;version=0.0.4;q=0.5,*/*;q=0.1", promStatus, promType},
+		{"query prometheus", "?format=prometheus", "", promStatus, promType},
+		{"Accept text/plain", "", "text/plain", promStatus, promType},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -44,8 +48,11 @@ func TestHandlerNegotiates(t *testing.T) {
 			if resp.StatusCode != tt.status || resp.Header.Get("Content-Type") != tt.contentType {
 				t.Fatalf("status %d, %s; want %d, %s\n%.200s", resp.StatusCode, resp.Header.Get("Content-Type"), tt.status, tt.contentType, body)
 			}
-			if tt.contentType == "application/json" {
+			switch {
+			case tt.contentType == "application/json":
 				checkHandlerJSON(t, body)
+			case resp.StatusCode == http.StatusOK && !strings.Contains(string(body), "# TYPE go_gc_cycles_total_gc_cycles_total counter"):
+				t.Errorf("Prometheus text lacks the GC cycle counter:\n%.300s", body)
 			}
 		})
 	}

@@ -66,14 +66,8 @@ func (s *Snapshot) AppendJSON(b []byte) []byte {
 				}
 				b = strconv.AppendUint(b, c, 10)
 			}
-			b = append(b, `],"buckets":[`...)
-			for j, f := range h.Buckets {
-				if j > 0 {
-					b = append(b, ',')
-				}
-				b = appendJSONFloat(b, f)
-			}
-			b = append(b, ']')
+			b = append(b, `],"buckets":`...)
+			b = s.set.appendBucketsJSON(b, i, h.Buckets)
 		}
 		b = append(b, '}')
 	}

@@ -20,6 +20,47 @@ type desc struct {
 type metricSet struct {
 	descs []desc
 	index map[string]int
+
+	// bucketJSON caches, per position, the JSON of a histogram's bucket
+	// boundaries: formatting floats is most of the cost of AppendJSON,
+	// and the runtime's boundaries never change.
+	mu         sync.Mutex
+	bucketJSON map[int]bucketEnc
+}
+
+// A bucketEnc is the JSON of one Buckets slice, identified by its first
+// element's address and its length (Buckets are never modified in place).
+type bucketEnc struct {
+	first *float64
+	n     int
+	json  []byte
+}
+
+// appendBucketsJSON appends the JSON array of buckets, the boundaries of
+// the histogram at position i, from the cache when it holds them.
+func (set *metricSet) appendBucketsJSON(b []byte, i int, buckets []float64) []byte {
+	if len(buckets) == 0 {
+		return append(b, "[]"...)
+	}
+	set.mu.Lock()
+	defer set.mu.Unlock()
+	if e, ok := set.bucketJSON[i]; ok && e.first == &buckets[0] && e.n == len(buckets) {
+		return append(b, e.json...)
+	}
+	start := len(b)
+	b = append(b, '[')
+	for j, f := range buckets {
+		if j > 0 {
+			b = append(b, ',')
+		}
+		b = appendJSONFloat(b, f)
+	}
+	b = append(b, ']')
+	if set.bucketJSON == nil {
+		set.bucketJSON = make(map[int]bucketEnc)
+	}
+	set.bucketJSON[i] = bucketEnc{first: &buckets[0], n: len(buckets), json: append([]byte(nil), b[start:]...)}
+	return b
 }
 
 // aliases groups names that mean the same metric in different Go versions.

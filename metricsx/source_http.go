@@ -11,7 +11,9 @@ import (
 // from url, an endpoint that serves the JSON form (such as [Handler] of
 // this package in that process). The client is http.DefaultClient when
 // nil; bound the time of each fetch with the client's Timeout or the
-// context. Bodies longer than 8 MiB are rejected.
+// context. Bodies longer than 8 MiB are rejected. The Source reuses one
+// buffer between fetches, so it must not be called concurrently; a
+// Sampler calls its Source from one goroutine.
 func HTTPSource(client *http.Client, url string) Source {
 	if client == nil {
 		client = http.DefaultClient
