@@ -13,6 +13,8 @@ import (
 type HandlerOptions struct {
 	// NoProcess leaves the process statistics ([ReadProcess]) out.
 	NoProcess bool
+	// Prometheus configures the Prometheus text format.
+	Prometheus PromOptions
 }
 
 // Handler returns an http.Handler that serves a fresh snapshot of this

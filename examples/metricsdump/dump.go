@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -11,11 +10,6 @@ import (
 
 	"github.com/nativego/nativego/metricsx"
 )
-
-// errNoPrometheus is returned for -format prometheus until the text
-// exporter (metricsx.WritePrometheus) is merged; then dumpPrometheus
-// calls it.
-var errNoPrometheus = errors.New("the Prometheus text format is not built into this version")
 
 func dump(w io.Writer, format string) error {
 	s := metricsx.ReadSnapshot()
@@ -30,8 +24,7 @@ func dump(w io.Writer, format string) error {
 }
 
 func dumpPrometheus(w io.Writer, s *metricsx.Snapshot) error {
-	_, _ = w, s
-	return errNoPrometheus
+	return metricsx.WritePrometheus(w, s, metricsx.PromOptions{})
 }
 
 // dumpText prints one metric per line, name then value; histograms as

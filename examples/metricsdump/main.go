@@ -1,19 +1,3 @@
-<<<<<<< HEAD
-// Command metricsdump prints Go runtime metrics. This is a placeholder
-// from the gctrace branch so that the package builds: the metricsx
-// branch owns main.go, and merging keeps theirs plus the -gctrace line
-// in run.
-//
-// Usage:
-//
-//	metricsdump -gctrace [-json] [--] CMD ARGS...
-package main
-
-import (
-	"fmt"
-	"io"
-	"os"
-=======
 // Metricsdump prints or serves this process's Go runtime metrics.
 //
 // Usage:
@@ -53,24 +37,13 @@ import (
 	"os"
 	"os/signal"
 	"time"
->>>>>>> metricsx
 )
 
 func main() { os.Exit(run(os.Stdout, os.Stderr, os.Args[1:])) }
 
-<<<<<<< HEAD
-func run(stdout, stderr io.Writer, args []string) int {
-	if len(args) > 0 && (args[0] == "-gctrace" || args[0] == "--gctrace") {
-		return runGCTrace(stdout, stderr, args[1:])
-	}
-	fmt.Fprintln(stderr, "usage: metricsdump -gctrace [-json] [--] CMD ARGS...")
-	return 2
-=======
 // gctraceMode runs `metricsdump -gctrace [-json] [--] CMD ARGS...`, given
-// the arguments after -gctrace; it parses its own flags. gctrace.go (from
-// the gctrace branch) provides it as runGCTrace; until that is merged it
-// is nil and -gctrace is a usage error.
-var gctraceMode func(stdout, stderr io.Writer, args []string) int
+// the arguments after -gctrace; it parses its own flags (gctrace.go).
+var gctraceMode = runGCTrace
 
 type options struct {
 	format   string
@@ -149,5 +122,4 @@ func runContext(ctx context.Context, stdout, stderr io.Writer, args []string, li
 		return 1
 	}
 	return 0
->>>>>>> metricsx
 }
