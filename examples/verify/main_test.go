@@ -50,7 +50,13 @@ func intelGoOnAppleSilicon(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The release's go.env, from the go command running the test.
+	goEnv, err := os.ReadFile(filepath.Join(testenv.GOROOT(t), "go.env"))
+	if err != nil {
+		t.Fatal(err)
+	}
 	for name, content := range map[string][]byte{
+		"go.env":            goEnv,
 		"bin/go":            data,
 		"VERSION":           []byte(version + "\ntime 2026-11-04T17:03:19Z\n"),
 		".unpacked-success": nil,
