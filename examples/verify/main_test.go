@@ -7,15 +7,18 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/nativego/nativego/archcheck"
 	"github.com/nativego/nativego/internal/testenv"
+	"github.com/nativego/nativego/toolchain"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")
@@ -291,4 +294,29 @@ func TestBadHostFacts(t *testing.T) {
 	if code := run(&stdout, &stderr, nil); code != 2 || !strings.Contains(stderr.String(), hostFactsEnv) {
 		t.Errorf("exit %d, stderr %q; want 2 naming %s", code, stderr.String(), hostFactsEnv)
 	}
+}
+
+// TestIntegrityUnreachable checks that a checksum database that cannot be
+// reached skips the integrity section instead of failing verify. The
+// proxy is a loopback port nothing listens on.
+func TestIntegrityUnreachable(t *testing.T) {
+	if testing.Short() {
+		t.Skip("hashes a whole GOROOT; skipped in -short mode")
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	t.Setenv("GOPROXY", "http://"+addr)
+	t.Setenv("GOFLAGS", "")
+	v := &verifier{active: &toolchain.Install{Root: testenv.GOROOT(t), Source: toolchain.SourceOfficial}}
+	s := &section{Name: "integrity"}
+	v.checkIntegrity(t.Context(), s)
+	s.finish(time.Now())
+	if s.Verdict != verdictSkipped || s.failed() {
+		t.Errorf("integrity with an unreachable proxy: %s %+v, want skipped", s.Verdict, s.Checks)
+	}
+	t.Logf("%q", s.Reasons)
 }

@@ -219,8 +219,15 @@ func (r *verifyReport) writeJUnit(name string) error {
 	all := junitSuites{Name: "nativego verify", Time: r.Seconds}
 	for _, s := range r.sections() {
 		suite := junitSuite{Name: s.Name, Time: s.Seconds}
+		seen := map[string]int{}
 		for _, c := range s.Checks {
-			tc := junitCase{Name: c.Name, Classname: "verify." + s.Name}
+			// A finding can apply to several installs; test reporters
+			// want distinct names within a suite.
+			name := c.Name
+			if seen[c.Name]++; seen[c.Name] > 1 {
+				name = fmt.Sprintf("%s (%d)", c.Name, seen[c.Name])
+			}
+			tc := junitCase{Name: name, Classname: "verify." + s.Name}
 			text := c.Message
 			if c.Fix != "" && c.Verdict != verdictOK {
 				text += "\nfix: " + c.Fix

@@ -77,8 +77,10 @@ func (v *verifier) checkHost(ctx context.Context, s *section) {
 		desc += ", " + h.CPU
 	}
 	switch {
-	case h.PerformanceCores > 0 || h.EfficiencyCores > 0:
+	case h.EfficiencyCores > 0:
 		desc += fmt.Sprintf(", %d performance + %d efficiency cores", h.PerformanceCores, h.EfficiencyCores)
+	case h.PerformanceCores > 0:
+		desc += fmt.Sprintf(", %d cores", h.PerformanceCores)
 	}
 	if h.PageSize > 0 {
 		desc += fmt.Sprintf(", %d KiB pages", h.PageSize/1024)
