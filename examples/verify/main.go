@@ -1,165 +1,196 @@
-// Verify checks that the Go tooling on this machine runs natively.
+// Verify proves that Go on this machine is native, intact and well
+// configured, and shows what running natively is worth.
 //
 // Usage:
 //
-//	verify [-json]
+//	verify [-json | -markdown] [-junit FILE] [-offline] [-quick | -full]
 //
-// It describes this host — including the hardware's architecture when this
-// program itself runs translated by Rosetta 2 or emulated by qemu-user —
-// then reports, for the running program and for the go command found on
-// PATH (symlinks resolved), the executable format, architecture, Go version
-// and whether it runs natively here, with the reasons when it does not.
+// It runs seven sections in order, each with a verdict (ok, warning, fail
+// or skipped), the reasons for it, its checks and how long it took:
 //
-// The exit status is 0 when both run natively, 1 when either does not or
-// cannot be read, and 2 for usage errors.
+//   - host: the hardware's architecture against this process's, whether
+//     this process runs translated (Rosetta 2) or emulated (qemu-user),
+//     cores, page size, emulators installed but not registered with
+//     binfmt_misc (with the fix), and what spoils benchmarks right now
+//     (benchkit.ReadMachineState).
+//   - toolchains: every Go installation (toolchain.Discover), the active
+//     one, whether it is native, and each install's findings with fixes.
+//   - integrity: the active toolchain against the Go checksum database
+//     (toolchain.Verify). It needs the network: -offline skips it, and an
+//     unreachable database makes it skipped with a note, never a failure.
+//   - environment: the effective go env settings with their origins
+//     (goenv.Resolve), lint findings (goenv.Lint) and the architecture
+//     audit (goenv.AuditArch), each with its fix.
+//   - build: a small program built for the host into a temporary
+//     directory and inspected (archcheck): native, code-signed where the
+//     platform requires it, its build information naming the active
+//     toolchain; the same program cross-built for the other architecture
+//     with its verdict here; and, with a C compiler, a cgo build with the
+//     glibc version it needs and the compiler's target.
+//   - performance: start-up latency and a CPU-bound run of the native
+//     build against the cross-built one translated or emulated
+//     (Rosetta 2; qemu-user, registered with binfmt_misc or run by name),
+//     timed by benchkit.Measure with confidence intervals; skipped with a
+//     note when nothing here runs the other architecture. -quick and
+//     -full take fewer and more rounds.
+//   - runtime: the GC pauses and allocation rate of a short workload in
+//     this process (metricsx).
+//
+// The default output is a readable report. -markdown prints it for an
+// issue or a wiki, benchkit's comparison tables included. -json prints one
+// object with a key per section (host, toolchains, integrity, environment,
+// build, performance, runtime) and "verdict", "seconds". Each section
+// object has these stable fields:
+//
+//	name      the section's name, as its key
+//	verdict   "ok", "warning", "fail" or "skipped"
+//	reasons   the messages behind a verdict other than ok
+//	seconds   how long the section took
+//	checks    [{name, verdict, message, fix, required}]: only a required
+//	          check that fails makes verify fail
+//	details   the section's facts: host {host, machine}; toolchains
+//	          {installs, active}; integrity the toolchain.Verification;
+//	          environment {settings, findings}; build {programs};
+//	          performance {runs, tables}; runtime the metricsx.Summary
+//
+// -junit FILE also writes a JUnit XML report, a testsuite per section and
+// a testcase per check, for CI systems that render test reports.
+//
+// The exit status is 0 when every required check passes, 1 when one
+// fails, and 2 for usage errors.
+//
+// For tests only, the environment variable NATIVEGO_HOST_FACTS names a
+// JSON file holding an archcheck.Host: verify then judges everything for
+// that host instead of detecting this one, and skips the build and
+// performance sections, which can only be about the machine it runs on.
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
-	"path/filepath"
+	"time"
 
 	"github.com/nativego/nativego/archcheck"
-	"github.com/nativego/nativego/internal/report"
+	"golang.org/x/term"
 )
 
 func main() { os.Exit(run(os.Stdout, os.Stderr, os.Args[1:])) }
 
-// A subject is one executable verify checks.
-type subject struct {
-	role string // "program" or "go"
-	path string
-	err  error // why path could not be found
-}
+// hostFactsEnv names the test-only variable that injects host facts.
+const hostFactsEnv = "NATIVEGO_HOST_FACTS"
 
-// jsonLine is verify's JSON output for one subject.
-type jsonLine struct {
-	Role string `json:"role"`
-	report.Line
+// options are the command line's choices.
+type options struct {
+	offline     bool
+	quick, full bool
 }
 
 func run(stdout, stderr io.Writer, args []string) int {
 	fs := flag.NewFlagSet("verify", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	jsonOut := fs.Bool("json", false, "print the host, then one JSON object per executable, one per line")
+	jsonOut := fs.Bool("json", false, "print one JSON object with a key per section")
+	mdOut := fs.Bool("markdown", false, "print the report as Markdown")
+	junit := fs.String("junit", "", "also write a JUnit XML report to `file`")
+	var opts options
+	fs.BoolVar(&opts.offline, "offline", false, "skip the checks that need the network")
+	fs.BoolVar(&opts.quick, "quick", false, "measure less: fewer rounds, a shorter workload")
+	fs.BoolVar(&opts.full, "full", false, "measure more: more rounds, a longer workload")
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "usage: verify [-json]\n")
+		fmt.Fprintf(stderr, "usage: verify [-json | -markdown] [-junit FILE] [-offline] [-quick | -full]\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
-	if fs.NArg() > 0 {
+	if fs.NArg() > 0 || (*jsonOut && *mdOut) || (opts.quick && opts.full) {
 		fs.Usage()
 		return 2
 	}
-	host, err := archcheck.DetectHost(context.Background())
+
+	start := time.Now()
+	v := &verifier{opts: opts, progress: progressTo(stderr)}
+	var r verifyReport
+	if name := os.Getenv(hostFactsEnv); name != "" {
+		h, err := readHostFacts(name)
+		if err != nil {
+			fmt.Fprintf(stderr, "verify: %v\n", err)
+			return 2
+		}
+		v.host, v.injected = h, true
+		r.HostFacts = name
+	}
+	r.Host = v.section("host", v.checkHost)
+	r.Toolchains = v.section("toolchains", v.checkToolchains)
+	r.Integrity = v.section("integrity", v.checkIntegrity)
+	r.Environment = v.section("environment", v.checkEnvironment)
+	r.Build = v.section("build", v.checkBuild)
+	r.Performance = v.section("performance", v.checkPerformance)
+	r.Runtime = v.section("runtime", v.checkRuntime)
+	v.cleanup()
+	r.Verdict = verdictSkipped
+	status := 0
+	for _, s := range r.sections() {
+		r.Verdict = worst(r.Verdict, s.Verdict)
+		if s.failed() {
+			status = 1
+		}
+	}
+	if status == 0 && r.Verdict == verdictFail {
+		r.Verdict = verdictWarning // only optional checks failed
+	}
+	r.Seconds = time.Since(start).Round(time.Millisecond).Seconds()
+	v.progress("")
+
+	var err error
+	switch {
+	case *jsonOut:
+		err = r.writeJSON(stdout)
+	case *mdOut:
+		err = r.writeMarkdown(stdout)
+	default:
+		err = r.writeText(stdout)
+	}
+	if err == nil && *junit != "" {
+		err = r.writeJUnit(*junit)
+	}
 	if err != nil {
 		fmt.Fprintf(stderr, "verify: %v\n", err)
 		return 1
 	}
-	enc := json.NewEncoder(stdout)
-	if *jsonOut {
-		if err := enc.Encode(struct {
-			Host *archcheck.Host `json:"host"`
-		}{host}); err != nil {
-			fmt.Fprintf(stderr, "verify: %v\n", err)
-			return 1
-		}
-	} else {
-		printHost(stdout, host)
-	}
-	status := 0
-	for _, s := range subjects() {
-		var line report.Line
-		if s.err != nil {
-			line = report.NewLine(s.path, nil, s.err, host)
-		} else {
-			f, err := archcheck.Open(s.path)
-			line = report.NewLine(s.path, f, err, host)
-			if f != nil {
-				f.Close()
-			}
-		}
-		if line.Verdict != archcheck.Native.String() {
-			status = 1
-		}
-		if *jsonOut {
-			if err := enc.Encode(jsonLine{Role: s.role, Line: line}); err != nil {
-				fmt.Fprintf(stderr, "verify: %v\n", err)
-				return 1
-			}
-			continue
-		}
-		printLine(stdout, s.role, line)
-	}
 	return status
 }
 
-// subjects finds the running program and the go command on PATH.
-func subjects() []subject {
-	var out []subject
-	exe, err := os.Executable()
-	if err == nil {
-		exe, err = filepath.EvalSymlinks(exe)
-	}
-	out = append(out, subject{role: "program", path: exe, err: err})
-	goPath, err := exec.LookPath("go")
-	if err == nil {
-		goPath, err = filepath.Abs(goPath)
-	}
-	if err == nil {
-		goPath, err = filepath.EvalSymlinks(goPath)
-	}
+// readHostFacts reads an archcheck.Host injected by NATIVEGO_HOST_FACTS.
+func readHostFacts(name string) (*archcheck.Host, error) {
+	data, err := os.ReadFile(name)
 	if err != nil {
-		goPath = "go"
-		err = fmt.Errorf("go command not found on PATH: %w", err)
+		return nil, fmt.Errorf("%s: %w", hostFactsEnv, err)
 	}
-	return append(out, subject{role: "go", path: goPath, err: err})
+	var h archcheck.Host
+	if err := json.Unmarshal(data, &h); err != nil {
+		return nil, fmt.Errorf("%s: %s: %w", hostFactsEnv, name, err)
+	}
+	if h.OS == "" || h.Arch == "" {
+		return nil, fmt.Errorf("%s: %s: os and arch are required", hostFactsEnv, name)
+	}
+	return &h, nil
 }
 
-func printHost(w io.Writer, h *archcheck.Host) {
-	fmt.Fprintf(w, "host: %s/%s", h.OS, h.HardwareArch)
-	if h.OSVersion != "" {
-		fmt.Fprintf(w, " %s", h.OSVersion)
+// progressTo returns a function that shows which section runs, on one
+// line of stderr, only when stderr is a terminal; "" clears the line.
+func progressTo(w io.Writer) func(string) {
+	f, ok := w.(*os.File)
+	if !ok || !term.IsTerminal(int(f.Fd())) {
+		return func(string) {}
 	}
-	if h.CPU != "" {
-		fmt.Fprintf(w, ", %s", h.CPU)
-	}
-	fmt.Fprintln(w)
-	switch {
-	case h.Translated:
-		fmt.Fprintf(w, "warning: this program runs as %s translated by %s; the hardware is %s\n", h.Arch, h.Emulator, h.HardwareArch)
-	case h.Emulated:
-		fmt.Fprintf(w, "warning: this program runs as %s emulated by %s; the hardware is %s\n", h.Arch, h.Emulator, h.HardwareArch)
-	}
-}
-
-func printLine(w io.Writer, role string, l report.Line) {
-	fmt.Fprintf(w, "\n%s: %s\n", role, l.Path)
-	if l.Error != "" {
-		fmt.Fprintf(w, "  error: %s\n", l.Error)
-	}
-	if len(l.Slices) > 0 {
-		fmt.Fprintf(w, "  format: %s\n", l.Format)
-		for _, s := range l.Slices {
-			goVersion := "not a Go binary"
-			if s.Go != nil {
-				goVersion = s.Go.Version
-				if s.Go.Recovered {
-					goVersion += " (recovered: build info missing)"
-				}
-			}
-			fmt.Fprintf(w, "  arch: %s (%s), %s, %s\n", s.Arch, s.CPU, s.Type, goVersion)
+	return func(what string) {
+		if what == "" {
+			fmt.Fprint(f, "\r\033[K")
+			return
 		}
-	}
-	fmt.Fprintf(w, "  verdict: %s\n", l.Verdict)
-	for _, r := range l.Reasons {
-		fmt.Fprintf(w, "    - %s\n", r)
+		fmt.Fprintf(f, "\r\033[Kverify: %s...", what)
 	}
 }

@@ -1,0 +1,193 @@
+//go:build unix
+
+package benchkit
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"runtime"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// A waitOutcome is what the waiting thread learned.
+type waitOutcome struct {
+	status  syscall.WaitStatus
+	rusage  syscall.Rusage
+	end     time.Time // when the exit was observed
+	exitHWM int64
+	err     error
+}
+
+// A group is a started process and its process group, which it leads.
+// kill signals the whole group until the leader has been reaped, and
+// never afterwards, so that a recycled process ID is never signalled.
+type group struct {
+	mu     sync.Mutex
+	pid    int
+	reaped bool
+}
+
+func (g *group) kill() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.pid > 0 && !g.reaped {
+		syscall.Kill(-g.pid, syscall.SIGKILL)
+	}
+}
+
+// exited is called once the leader has exited but before it is
+// reaped: its process ID still names the group, so what is left of the
+// group (descendants that outlived it) is killed now, and no orphan
+// survives the run.
+func (g *group) exited() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	syscall.Kill(-g.pid, syscall.SIGKILL)
+	g.reaped = true
+}
+
+func startAndWait(ctx context.Context, path string, s *procSpec) (*procResult, error) {
+	if s.timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, s.timeout)
+		defer cancel()
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	devnull, err := os.Open(os.DevNull)
+	if err != nil {
+		return nil, err
+	}
+	defer devnull.Close()
+	outR, outW, err := os.Pipe()
+	if err != nil {
+		return nil, err
+	}
+	defer outR.Close()
+	errR, errW, err := os.Pipe()
+	if err != nil {
+		outW.Close()
+		return nil, err
+	}
+	defer errR.Close()
+
+	fb := &firstByteWriter{w: s.stdout}
+	var tail tailBuffer
+	var copiers sync.WaitGroup
+	copiers.Add(2)
+	go func() { defer copiers.Done(); copyAll(fb, outR) }()
+	go func() { defer copiers.Done(); copyAll(&tail, errR) }()
+
+	g := &group{}
+	type startInfo struct {
+		start time.Time
+		floor int64
+		err   error
+	}
+	startedc := make(chan startInfo, 1)
+	waited := make(chan waitOutcome, 1)
+	go func() {
+		// ForkExec with ptrace and every later ptrace request must come
+		// from one thread. The thread is never unlocked: it exits with
+		// this goroutine, taking any tracing state with it.
+		runtime.LockOSThread()
+		files := []uintptr{devnull.Fd(), outW.Fd(), errW.Fd()}
+		trace := s.exitHWM && canTrace()
+		floor := selfHWM()
+		start := time.Now()
+		pid, err := syscall.ForkExec(path, s.args, &syscall.ProcAttr{Dir: s.dir, Env: s.env, Files: files, Sys: sysProcAttr(trace)})
+		if err != nil && trace && traceRefused(err) {
+			// ptrace is not allowed here (a seccomp filter, qemu-user):
+			// measure without it from now on.
+			noTrace()
+			trace = false
+			start = time.Now()
+			pid, err = syscall.ForkExec(path, s.args, &syscall.ProcAttr{Dir: s.dir, Env: s.env, Files: files, Sys: sysProcAttr(false)})
+		}
+		outW.Close()
+		errW.Close()
+		if err == nil {
+			g.mu.Lock()
+			g.pid = pid
+			g.mu.Unlock()
+		}
+		startedc <- startInfo{start, floor, err}
+		if err != nil {
+			return
+		}
+		waited <- waitProc(pid, trace, s.tree, g)
+	}()
+
+	st := <-startedc
+	if st.err != nil {
+		return nil, fmt.Errorf("benchkit: starting %s: %w", s.args[0], st.err)
+	}
+	var w waitOutcome
+	select {
+	case w = <-waited:
+	case <-ctx.Done():
+		g.kill()
+		w = <-waited
+	}
+	// The group is gone; a descendant that left it may still hold the
+	// pipes, so reading stops after waitDelay.
+	outR.SetReadDeadline(time.Now().Add(waitDelay))
+	errR.SetReadDeadline(time.Now().Add(waitDelay))
+	copiers.Wait()
+	if w.err != nil {
+		return nil, fmt.Errorf("benchkit: waiting for %s: %w", s.args[0], w.err)
+	}
+	if err := ctx.Err(); err != nil {
+		if errors.Is(err, context.DeadlineExceeded) && s.timeout > 0 {
+			return nil, &TimeoutError{Command: s.args, Timeout: s.timeout}
+		}
+		return nil, err
+	}
+
+	res := &procResult{
+		wall:     w.end.Sub(st.start),
+		user:     time.Duration(w.rusage.Utime.Nano()),
+		sys:      time.Duration(w.rusage.Stime.Nano()),
+		maxRSS:   int64(w.rusage.Maxrss) * maxrssUnit,
+		floor:    max(st.floor, selfHWM()),
+		exitHWM:  w.exitHWM,
+		exitCode: w.status.ExitStatus(),
+		stderr:   tail.Bytes(),
+	}
+	if w.status.Signaled() {
+		res.signal = w.status.Signal().String()
+	}
+	if s.tree != nil {
+		res.treePeak = s.tree.peak()
+	}
+	res.startup, res.startupEvent = res.wall, "exit"
+	if !fb.first.IsZero() {
+		if at := fb.first.Sub(st.start); at < res.wall {
+			res.startup, res.startupEvent = at, "first-byte"
+		}
+	}
+	return res, nil
+}
+
+// copyAll copies r to w until r ends, continuing to drain r after w
+// fails so that the writing process never blocks on a full pipe.
+func copyAll(w interface{ Write([]byte) (int, error) }, r *os.File) {
+	buf := make([]byte, 32<<10)
+	failed := false
+	for {
+		n, err := r.Read(buf)
+		if n > 0 && !failed {
+			if _, werr := w.Write(buf[:n]); werr != nil {
+				failed = true
+			}
+		}
+		if err != nil {
+			return
+		}
+	}
+}

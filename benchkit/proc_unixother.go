@@ -1,0 +1,54 @@
+//go:build unix && !linux
+
+package benchkit
+
+import (
+	"syscall"
+	"time"
+)
+
+// maxrssUnit is the unit of ru_maxrss: bytes on macOS and the BSDs'
+// getrusage as Go exposes it on darwin; FreeBSD and the other BSDs
+// report kilobytes.
+var maxrssUnit int64 = maxrssUnitOS
+
+func canTrace() bool              { return false }
+func noTrace()                    {}
+func traceRefused(err error) bool { return false }
+func selfHWM() int64              { return 0 }
+
+func sysProcAttr(trace bool) *syscall.SysProcAttr {
+	return &syscall.SysProcAttr{Setpgid: true}
+}
+
+// waitProc reaps pid. Without waitid's WNOWAIT the group is killed
+// right after the leader is reaped; the leader's ID cannot be handed to
+// a new process while the rest of its group lives, so the kill reaches
+// only the leftovers of this group.
+func waitProc(pid int, trace bool, tree *treeCgroup, g *group) waitOutcome {
+	var w waitOutcome
+	var err error
+	for {
+		_, err = syscall.Wait4(pid, &w.status, 0, &w.rusage)
+		if err != syscall.EINTR {
+			break
+		}
+	}
+	w.end, w.err = time.Now(), err
+	g.exited()
+	return w
+}
+
+// treeCgroup is Linux-only.
+type treeCgroup struct{}
+
+func (*treeCgroup) peak() int64   { return 0 }
+func (*treeCgroup) remove() error { return nil }
+
+type cgroupParent struct{ label string }
+
+func (*cgroupParent) newRun() (*treeCgroup, error) { return nil, nil }
+
+func findCgroupParent() (*cgroupParent, string) {
+	return nil, "cgroups are Linux-only"
+}

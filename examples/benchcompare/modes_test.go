@@ -1,0 +1,72 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"runtime"
+	"strings"
+	"testing"
+)
+
+func TestRunCommands(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("no process groups to time commands in")
+	}
+	var stdout, stderr bytes.Buffer
+	code := runCommands(&stdout, &stderr, []string{"-cmd", "/bin/true", "-cmd", "sleep '0.01'", "-runs", "3", "-format", "json"})
+	if code != 0 {
+		t.Fatalf("exit %d\n%s", code, stderr.String())
+	}
+	if !strings.Contains(stderr.String(), "needs at least 6") {
+		t.Errorf("no sample-size advice up front for -runs 3:\n%s", stderr.String())
+	}
+	var v any
+	if err := json.Unmarshal(stdout.Bytes(), &v); err != nil {
+		t.Fatalf("output is not JSON: %v\n%s", err, stdout.Bytes())
+	}
+	for _, want := range []string{"bin_true", "sleep_0.01", "peak-RSS-bytes", "user-sec/op"} {
+		if !strings.Contains(stdout.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, stdout.String())
+		}
+	}
+}
+
+func TestRunBench(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a test binary in -short mode")
+	}
+	var stdout, stderr bytes.Buffer
+	code := runBench(&stdout, &stderr, []string{"-run", "-pkg", "../../benchkit/testdata/benchpkg", "-config", "native=", "-config", "v1=GOAMD64=v1", "-count", "2", "-benchtime", "10x", "-format", "md"})
+	if code != 0 {
+		t.Fatalf("exit %d\n%s", code, stderr.String())
+	}
+	for _, want := range []string{"Sum", "native", "v1"} {
+		if !strings.Contains(stdout.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, stdout.String())
+		}
+	}
+}
+
+func TestUsage(t *testing.T) {
+	for _, args := range [][]string{{"-run"}, {"-cmd"}, {"-run", "-config", "bad"}} {
+		var stdout, stderr bytes.Buffer
+		f := runBench
+		if args[0] == "-cmd" {
+			f = runCommands
+		}
+		if code := f(&stdout, &stderr, args); code != 2 {
+			t.Errorf("%q: exit %d, want 2", args, code)
+		}
+	}
+}
+
+func TestSplitQuoted(t *testing.T) {
+	got, err := splitQuoted(`go build -ldflags="-s -w" './x y' z`)
+	want := []string{"go", "build", "-ldflags=-s -w", "./x y", "z"}
+	if err != nil || strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("got %q, %v; want %q", got, err, want)
+	}
+	if _, err := splitQuoted(`"open`); err == nil {
+		t.Error("unterminated quote accepted")
+	}
+}
