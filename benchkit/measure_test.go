@@ -60,6 +60,9 @@ func measureOnce(t *testing.T, c Command, opts *MeasureOptions) Run {
 
 func TestPeakRSS200MiB(t *testing.T) {
 	mustMeasureProcesses(t)
+	if testing.Short() {
+		t.Skip("builds and runs a 200 MiB program in -short mode")
+	}
 	bin := testenv.Build(t, testenv.BuildSpec{GOOS: runtime.GOOS, GOARCH: runtime.GOARCH, Source: allocProgram})
 	r := measureOnce(t, Command{Args: []string{bin}}, nil)
 	t.Logf("peak RSS %.1f MiB (%s), tree peak %.1f MiB", float64(r.PeakRSS)/mib, r.PeakRSSSource, float64(r.TreePeak)/mib)

@@ -162,7 +162,7 @@ func headline(ctx context.Context, stdout, stderr io.Writer, quick bool, emu str
 			{Name: "native", GOARCH: "amd64", Env: baseEnv},
 			{Name: "emulated", GOARCH: "arm64", Env: baseEnv},
 		},
-		Bench: bench, Benchtime: benchtime, Count: benchRounds, Benchmem: true,
+		Bench: bench, Benchtime: benchtime, Count: benchRounds,
 		Timeout: 10 * time.Minute, Config: extra,
 	}
 	if err := r.Run(ctx, w); err != nil {
@@ -355,15 +355,31 @@ func toolchain(ctx context.Context, version, arch, work string) (string, error) 
 		if strings.HasPrefix(rel, "bin"+string(filepath.Separator)) || strings.HasPrefix(rel, filepath.Join("pkg", "tool")+string(filepath.Separator)) {
 			mode = 0o755
 		}
-		b, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(target, b, mode)
+		// Streamed, not read whole: this process's own high-water mark
+		// must stay low, or it hides small children's peak RSS (see
+		// benchkit's exec high-water pitfall).
+		return copyFile(target, path, mode)
 	})
 	if err != nil {
 		return "", err
 	}
 	// The module renames each go.mod to _go.mod; the tree works as is.
 	return filepath.Join(dst, "bin", "go"), nil
+}
+
+func copyFile(dst, src string, mode os.FileMode) error {
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, mode)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		return err
+	}
+	return out.Close()
 }
