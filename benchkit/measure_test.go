@@ -11,7 +11,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/nativego/nativego/internal/testenv"
 	"golang.org/x/perf/benchfmt"
@@ -283,16 +282,3 @@ func TestCommandName(t *testing.T) {
 		}
 	}
 }
-
-// waitGone waits until each pid has exited (or is a zombie), for at
-// most 10 s, and reports the ones that have not.
-func pidAlive(pid int) bool {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
-		return false
-	}
-	i := bytes.LastIndexByte(b, ')')
-	return i < 0 || len(b) < i+3 || b[i+2] != 'Z'
-}
-
-var _ = time.Second
