@@ -25,7 +25,7 @@
 //
 // Usage:
 //
-//	go run ./scripts/crossarch [-quick] [-emu auto|binfmt|toolexec] [-n rounds] [-o dir]
+//	go run ./scripts/crossarch [-quick] [-emu auto|binfmt|toolexec] [-n rounds] [-o dir] [-gocache dir]
 //
 // It writes the raw results (Go benchmark format, readable by benchstat),
 // a Markdown report and an SVG chart into -o, and the Markdown to stdout.
@@ -64,6 +64,7 @@ func run(stdout, stderr io.Writer, args []string) int {
 	outDir := fl.String("o", "crossarch-out", "output `dir`")
 	version := fl.String("version", "go1.27.3", "Go release")
 	qemu := fl.String("qemu", "qemu-aarch64", "qemu-user for arm64")
+	gocache := fl.String("gocache", "", "build cache `dir` for the test binaries and warm builds, kept between runs (default: a new one, removed)")
 	if err := fl.Parse(args); err != nil {
 		return 2
 	}
@@ -75,14 +76,14 @@ func run(stdout, stderr io.Writer, args []string) int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := headline(ctx, stdout, stderr, *quick, *emu, *n, *outDir, *version, *qemu); err != nil {
+	if err := headline(ctx, stdout, stderr, *quick, *emu, *n, *outDir, *version, *qemu, *gocache); err != nil {
 		fmt.Fprintf(stderr, "crossarch: %v\n", err)
 		return 1
 	}
 	return 0
 }
 
-func headline(ctx context.Context, stdout, stderr io.Writer, quick bool, emu string, n int, outDir, version, qemuName string) error {
+func headline(ctx context.Context, stdout, stderr io.Writer, quick bool, emu string, n int, outDir, version, qemuName, cache string) error {
 	qemu, err := exec.LookPath(qemuName)
 	if err != nil {
 		return fmt.Errorf("%v (Debian package qemu-user)", err)
@@ -134,7 +135,9 @@ func headline(ctx context.Context, stdout, stderr io.Writer, quick bool, emu str
 	if n > 0 {
 		benchRounds, buildRounds = n, n
 	}
-	cache := filepath.Join(work, "gocache")
+	if cache == "" {
+		cache = filepath.Join(work, "gocache")
+	}
 	baseEnv := []string{"GOTOOLCHAIN=local", "GOFLAGS=-buildvcs=false", "CGO_ENABLED=0", "GOCACHE=" + cache, "GOENV=off"}
 
 	ms, err := benchkit.ReadMachineState(ctx)
