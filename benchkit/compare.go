@@ -85,15 +85,17 @@ type Builder struct {
 	// that order, and the column is decided in Build.
 	configField, goarchField, fileField *benchproc.Field
 
-	cells     map[rawCellKey]*rawCell
-	cols      map[benchproc.Key]*rawCol
-	units     benchfmt.UnitMetadataMap
-	warnSeen  map[string]bool // warning texts already recorded
-	warnKeys  map[string]int  // warn-* key -> index in warnings
-	warnMore  []int           // per warning: further distinct texts of its key
-	warnings  []string
-	nonFinite int
-	reader    benchfmt.Reader
+	cells       map[rawCellKey]*rawCell
+	cols        map[benchproc.Key]*rawCol
+	units       benchfmt.UnitMetadataMap
+	warnSeen    map[string]bool // warning texts already recorded
+	warnKeys    map[string]int  // warn-* key -> index in warnings
+	warnMore    []int           // per warning: further distinct texts of its key
+	warnings    []string
+	nonFinite   int
+	syntaxErrs  int // lines that did not parse
+	warnDropped int // warn-* texts beyond maxWarnKeys shapes
+	reader      benchfmt.Reader
 }
 
 type rawCellKey struct {
@@ -107,8 +109,10 @@ type rawCell struct {
 
 // rawCol records what is known of how a projected column's samples ran.
 type rawCol struct {
-	foreign              bool // some result had translated: true or emulated: true
 	translated, emulated bool
+	// goarch and cpu, which automatic columns keep out of the table key,
+	// are shown in a table's heading when all its columns agree.
+	goarch, cpu string
 }
 
 // A ProjectionError reports a projection or filter expression that does
@@ -216,18 +220,15 @@ func (b *Builder) Add(res *benchfmt.Result) {
 	colKey := b.colBy.Project(res)
 	residueKey := b.residue.Project(res)
 
-	if b.auto {
-		c := b.cols[colKey]
-		if c == nil {
-			c = new(rawCol)
-			b.cols[colKey] = c
+	if c := b.cols[colKey]; c == nil {
+		// A column's provenance comes from its first result: the keys
+		// are per configuration, and looking them up on every result
+		// costs more than the rest of Add.
+		c = &rawCol{
+			translated: configIs(res, "translated", "true"), emulated: configIs(res, "emulated", "true"),
+			goarch: configValue(res, "goarch"), cpu: configValue(res, "cpu"),
 		}
-		tr, em := configIs(res, "translated", "true"), configIs(res, "emulated", "true")
-		c.translated = c.translated || tr
-		c.emulated = c.emulated || em
-		c.foreign = c.translated || c.emulated
-	} else if b.cols[colKey] == nil {
-		b.cols[colKey] = new(rawCol)
+		b.cols[colKey] = c
 	}
 
 	for i, tk := range tableKeys {
@@ -268,17 +269,24 @@ func (b *Builder) strip(res *benchfmt.Result) *benchfmt.Result {
 		switch {
 		case strings.HasPrefix(c.Key, warnPrefix):
 			// Each round may word the same warning with its own
-			// numbers: keep a key's first text and count the others.
+			// numbers, under its own key (warn-machine-1, -2, ...):
+			// keep the first text of each shape — the text with its
+			// numbers blanked — and count the others.
 			if len(c.Value) == 0 || b.warnSeen[string(c.Value)] {
 				break
 			}
 			w := string(c.Value)
 			b.warnSeen[w] = true
-			if i, ok := b.warnKeys[c.Key]; ok {
+			sh := shape(w)
+			if i, ok := b.warnKeys[sh]; ok {
 				b.warnMore[i]++
 				break
 			}
-			b.warnKeys[c.Key] = len(b.warnings)
+			if len(b.warnKeys) >= maxWarnKeys {
+				b.warnDropped++
+				break
+			}
+			b.warnKeys[sh] = len(b.warnings)
 			b.warnings = append(b.warnings, w)
 			b.warnMore = append(b.warnMore, 0)
 		case strings.HasPrefix(c.Key, machinePrefix):
@@ -287,6 +295,34 @@ func (b *Builder) strip(res *benchfmt.Result) *benchfmt.Result {
 		}
 	}
 	return out
+}
+
+// shape returns s with each run of digits, and the decimal points
+// between them, replaced by "#".
+func shape(s string) string {
+	var b strings.Builder
+	inNum := false
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		digit := '0' <= c && c <= '9'
+		if digit || inNum && c == '.' && i+1 < len(s) && '0' <= s[i+1] && s[i+1] <= '9' {
+			if !inNum {
+				b.WriteByte('#')
+			}
+			inNum = true
+			continue
+		}
+		inNum = false
+		b.WriteByte(c)
+	}
+	return b.String()
+}
+
+func configValue(res *benchfmt.Result, key string) string {
+	if i, ok := res.ConfigIndex(key); ok {
+		return string(res.Config[i].Value)
+	}
+	return ""
 }
 
 func configIs(res *benchfmt.Result, key, value string) bool {
@@ -325,13 +361,17 @@ func (b *Builder) Read(r io.Reader, name string) error {
 	return nil
 }
 
-// maxSyntaxWarnings bounds the warnings kept for unparsable lines, so
-// that a large file of garbage does not become a larger list of
-// complaints; the rest are counted.
-const maxSyntaxWarnings = 20
+// maxSyntaxWarnings bounds the warnings kept for unparsable lines, and
+// maxWarnKeys the distinct shapes of warn-* texts kept, so that a large file of
+// garbage does not become a larger list of complaints; the rest are
+// counted.
+const (
+	maxSyntaxWarnings = 20
+	maxWarnKeys       = 100
+)
 
 func (b *Builder) warn(msg string) {
-	if len(b.warnings) < maxSyntaxWarnings {
+	if b.syntaxErrs++; b.syntaxErrs <= maxSyntaxWarnings {
 		b.warnings = append(b.warnings, msg)
 		b.warnMore = append(b.warnMore, 0)
 	}

@@ -4,8 +4,11 @@ import (
 	"fmt"
 	"maps"
 	"math"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"golang.org/x/perf/benchmath"
 	"golang.org/x/perf/benchproc"
@@ -56,8 +59,9 @@ type KeyValue struct {
 // A Column is one configuration, input file or projected tuple.
 type Column struct {
 	Name string
-	// Translated and Emulated are set when some result in the column had
-	// translated: true or emulated: true (see KEYS.md).
+	// Translated and Emulated are set when the column's results say
+	// translated: true or emulated: true (see KEYS.md); the keys are read
+	// from the first result of each input file and configuration.
 	Translated, Emulated bool
 }
 
@@ -106,14 +110,27 @@ type Delta struct {
 	N1, N2      int
 	Significant bool
 
-	// Ratio is the Hodges–Lehmann estimate of cell/baseline (the median
-	// of all pairwise ratios) and RatioLo, RatioHi its distribution-free
-	// confidence interval, the one that goes with the U test. They are
-	// NaN when some value is not positive; RatioLo is 0 and RatioHi +Inf
-	// when the samples are too small for an interval.
-	Ratio, RatioLo, RatioHi float64
-
 	Warnings []string
+
+	// The samples and level for Ratio, computed on first use: the
+	// interval of large samples costs more than the rest of the row.
+	x, y       []float64
+	confidence float64
+	ratioOnce  sync.Once
+	ratio      [3]float64
+}
+
+// Ratio returns the Hodges–Lehmann estimate of cell/baseline (the median
+// of all pairwise ratios) and its distribution-free confidence interval
+// at the report's level, the interval that goes with the U test: the
+// translation cost, when the baseline is native. They are NaN when some
+// value is not positive; lo is 0 and hi +Inf when the samples are too
+// small for an interval. It is safe to call concurrently.
+func (d *Delta) Ratio() (est, lo, hi float64) {
+	d.ratioOnce.Do(func() {
+		d.ratio[0], d.ratio[1], d.ratio[2] = ratioInterval(d.x, d.y, d.confidence)
+	})
+	return d.ratio[0], d.ratio[1], d.ratio[2]
 }
 
 // A Geomean summarizes a table's columns by geometric means over the
@@ -142,10 +159,13 @@ func (b *Builder) Build() *Report {
 		r.Warnings = append(r.Warnings, w)
 	}
 	if b.nonFinite > 0 {
-		r.Warnings = append(r.Warnings, fmt.Sprintf("dropped %d measurements that were NaN or infinite", b.nonFinite))
+		r.Warnings = append(r.Warnings, fmt.Sprintf("dropped %d measurement(s) that were NaN or infinite", b.nonFinite))
 	}
-	if b.reader.Err() == nil && len(b.warnings) >= maxSyntaxWarnings {
-		r.Warnings = append(r.Warnings, "more unparsable lines were skipped")
+	if n := b.syntaxErrs - maxSyntaxWarnings; n > 0 {
+		r.Warnings = append(r.Warnings, fmt.Sprintf("%d more lines that did not parse were skipped", n))
+	}
+	if b.warnDropped > 0 {
+		r.Warnings = append(r.Warnings, fmt.Sprintf("%d more warn-* texts were left out", b.warnDropped))
 	}
 
 	// Map each raw column key to its column index.
@@ -202,12 +222,13 @@ func (b *Builder) Build() *Report {
 		rows  map[benchproc.Key]struct{}
 		cells map[benchproc.Key][]*merged // row -> per column
 		used  []bool
+		raw   map[benchproc.Key]bool // raw column keys
 	}
 	tables := make(map[benchproc.Key]*tableAcc)
 	for k, rc := range b.cells {
 		t := tables[k.table]
 		if t == nil {
-			t = &tableAcc{rows: make(map[benchproc.Key]struct{}), cells: make(map[benchproc.Key][]*merged), used: make([]bool, len(cols))}
+			t = &tableAcc{rows: make(map[benchproc.Key]struct{}), cells: make(map[benchproc.Key][]*merged), used: make([]bool, len(cols)), raw: make(map[benchproc.Key]bool)}
 			tables[k.table] = t
 		}
 		t.rows[k.row] = struct{}{}
@@ -218,6 +239,7 @@ func (b *Builder) Build() *Report {
 		}
 		ci := colIndex[k.col]
 		t.used[ci] = true
+		t.raw[k.col] = true
 		m := row[ci]
 		if m == nil {
 			m = &merged{residue: rc.residue}
@@ -241,6 +263,7 @@ func (b *Builder) Build() *Report {
 	}
 	benchproc.SortKeys(tableKeys)
 	thresholds := &benchmath.Thresholds{CompareAlpha: b.alpha}
+	var jobs []func()
 	for _, tk := range tableKeys {
 		acc := tables[tk]
 		unit := tk.Get(b.unitField)
@@ -250,6 +273,9 @@ func (b *Builder) Build() *Report {
 				continue
 			}
 			t.Config = append(t.Config, KeyValue{f.Name, tk.Get(f)})
+		}
+		if b.auto {
+			t.Config = b.commonKeys(t.Config, acc.raw)
 		}
 		// Drop columns this table has no data for, so that a table of
 		// a unit only one configuration reports is not all blanks.
@@ -268,31 +294,99 @@ func (b *Builder) Build() *Report {
 		assumption := b.units.GetAssumption(unit)
 		for _, rk := range rowKeys {
 			row := &Row{Name: rk.StringValues(), Cells: make([]*Cell, len(keep))}
-			samples := make([]*benchmath.Sample, len(keep))
-			raw := acc.cells[rk]
-			for j, ci := range keep {
-				m := raw[ci]
-				if m == nil {
-					continue
-				}
-				vals := slices.Clone(m.values)
-				samples[j] = benchmath.NewSample(vals, thresholds)
-				row.Cells[j] = summarize(samples[j], assumption, b.opts.Confidence, m.residue)
-			}
-			for j := 1; j < len(keep); j++ {
-				if samples[0] == nil || samples[j] == nil {
-					continue
-				}
-				row.Cells[j].Vs = compare(samples[0], samples[j], row.Cells[0], row.Cells[j], assumption, b.opts.Confidence, b.alpha)
-			}
 			t.Rows = append(t.Rows, row)
-		}
-		if len(t.Rows) > 1 {
-			t.Geomean = geomean(t)
+			raw := acc.cells[rk]
+			jobs = append(jobs, func() {
+				samples := make([]*benchmath.Sample, len(keep))
+				for j, ci := range keep {
+					m := raw[ci]
+					if m == nil {
+						continue
+					}
+					samples[j] = benchmath.NewSample(slices.Clone(m.values), thresholds)
+					row.Cells[j] = summarize(samples[j], assumption, b.opts.Confidence, m.residue)
+				}
+				for j := 1; j < len(keep); j++ {
+					if samples[0] == nil || samples[j] == nil {
+						continue
+					}
+					row.Cells[j].Vs = compare(samples[0], samples[j], row.Cells[0], row.Cells[j], assumption, b.opts.Confidence, b.alpha)
+				}
+			})
 		}
 		r.Tables = append(r.Tables, t)
 	}
+	runAll(jobs)
+	for _, t := range r.Tables {
+		if len(t.Rows) > 1 {
+			t.Geomean = geomean(t)
+		}
+	}
 	return r
+}
+
+// runAll runs the jobs on GOMAXPROCS goroutines: rows are independent,
+// and with samples of hundreds the ratio intervals dominate a report's
+// cost. Each job writes only its own row.
+func runAll(jobs []func()) {
+	workers := min(runtime.GOMAXPROCS(0), len(jobs))
+	if workers <= 1 {
+		for _, job := range jobs {
+			job()
+		}
+		return
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= len(jobs) {
+					return
+				}
+				jobs[i]()
+			}
+		})
+	}
+	wg.Wait()
+}
+
+// commonKeys adds goarch (after goos) and cpu (last) to a table's
+// heading when every column of the table has the same one, as benchstat
+// shows them: automatic columns keep them out of the table key.
+func (b *Builder) commonKeys(config []KeyValue, raw map[benchproc.Key]bool) []KeyValue {
+	var goarch, cpu string
+	first := true
+	for k := range raw {
+		c := b.cols[k]
+		if first {
+			goarch, cpu, first = c.goarch, c.cpu, false
+			continue
+		}
+		if c.goarch != goarch {
+			goarch = ""
+		}
+		if c.cpu != cpu {
+			cpu = ""
+		}
+	}
+	has := func(key string) bool {
+		return slices.ContainsFunc(config, func(kv KeyValue) bool { return kv.Key == key })
+	}
+	if goarch != "" && !has("goarch") {
+		at := 0
+		for i, kv := range config {
+			if kv.Key == "goos" {
+				at = i + 1
+			}
+		}
+		config = slices.Insert(config, at, KeyValue{"goarch", goarch})
+	}
+	if cpu = strings.TrimSpace(cpu); cpu != "" && !has("cpu") {
+		config = append(config, KeyValue{"cpu", cpu})
+	}
+	return config
 }
 
 // columnNamer returns how raw column keys are named: by the chosen field
@@ -367,7 +461,7 @@ func summarize(s *benchmath.Sample, a benchmath.Assumption, confidence float64, 
 
 func compare(s1, s2 *benchmath.Sample, c1, c2 *Cell, a benchmath.Assumption, confidence, alpha float64) (d *Delta) {
 	d = &Delta{P: 1, N1: len(s1.Values), N2: len(s2.Values), Pct: math.NaN()}
-	d.Ratio, d.RatioLo, d.RatioHi = ratioInterval(s1.Values, s2.Values, confidence)
+	d.x, d.y, d.confidence = s1.Values, s2.Values, confidence
 	defer func() {
 		if e := recover(); e != nil {
 			d.Warnings = append(d.Warnings, fmt.Sprintf("internal error comparing samples: %v", e))
@@ -427,7 +521,7 @@ func geomean(t *Table) *Geomean {
 	case g.Rows == 0:
 		g.Warnings = append(g.Warnings, "no benchmark is present with a positive value in every column")
 	case g.Excluded > 0:
-		g.Warnings = append(g.Warnings, fmt.Sprintf("geomean of the %d benchmarks present in every column; %d left out", g.Rows, g.Excluded))
+		g.Warnings = append(g.Warnings, fmt.Sprintf("geomean of the %d benchmarks with a positive value in every column; %d left out", g.Rows, g.Excluded))
 	}
 	return g
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 
 	"github.com/aclements/go-moremath/stats"
 )
@@ -64,7 +65,7 @@ func RoundsNeeded(confidence, alpha float64) int {
 type Advice struct {
 	Table  *Table
 	Row    string
-	Column string // the compared column; "" for advice on column 0 alone
+	Column string // the compared column; "" for advice on the row as a whole
 	N      int    // the current (smaller) sample size
 
 	// Need is the per-column sample size that would likely resolve it, 0
@@ -109,52 +110,61 @@ func (r *Report) Advice() []Advice {
 	needDetect := RoundsToDetect(r.Alpha)
 	for _, t := range r.Tables {
 		for _, row := range t.Rows {
+			// Cells without an interval: one piece of advice for the row.
+			n, short := 0, []string(nil)
 			for j, c := range row.Cells {
-				if c == nil {
+				if c != nil && (math.IsInf(c.Lo, 0) || math.IsInf(c.Hi, 0)) {
+					if len(short) == 0 || c.N() < n {
+						n = c.N()
+					}
+					short = append(short, t.Columns[j].Name)
+				}
+			}
+			if len(short) > 0 {
+				out = append(out, Advice{Table: t, Row: row.Name, N: n, Need: needCI,
+					Reason: fmt.Sprintf("n=%d is too few for a %.0f%% interval of the median (in %s)", n, 100*r.Confidence, strings.Join(short, ", "))})
+				continue
+			}
+			for j, c := range row.Cells {
+				if j == 0 || c == nil || c.Vs == nil || c.Vs.Significant || row.Cells[0] == nil {
 					continue
 				}
-				if math.IsInf(c.Lo, 0) || math.IsInf(c.Hi, 0) {
-					out = append(out, Advice{Table: t, Row: row.Name, Column: colName(t, j), N: c.N(), Need: needCI,
-						Reason: fmt.Sprintf("n=%d is too few for a %.0f%% interval of the median", c.N(), 100*r.Confidence)})
-					continue
+				if a, ok := adviseDelta(t, row, j, r.Alpha, needDetect); ok {
+					out = append(out, a)
 				}
-				if c.Vs == nil || c.Vs.Significant || j == 0 {
-					continue
-				}
-				out = append(out, adviseDelta(t, row, j, r.Alpha, needDetect))
 			}
 		}
 	}
 	return out
 }
 
-func colName(t *Table, j int) string {
-	if j == 0 {
-		return ""
-	}
-	return t.Columns[j].Name
-}
-
-func adviseDelta(t *Table, row *Row, j int, alpha float64, needDetect int) Advice {
+// adviseDelta estimates the sample size that would resolve an
+// inconclusive comparison. It reports false for two constant samples of
+// the same value: they are as conclusive as measurements get.
+func adviseDelta(t *Table, row *Row, j int, alpha float64, needDetect int) (Advice, bool) {
 	base, c := row.Cells[0], row.Cells[j]
 	a := Advice{Table: t, Row: row.Name, Column: t.Columns[j].Name, N: min(base.N(), c.N())}
 	pfx := fmt.Sprintf("p=%.3f with n=%d+%d", c.Vs.P, base.N(), c.N())
+	constant := func(c *Cell) bool { return c.Values[0] == c.Values[len(c.Values)-1] }
+	if constant(base) && constant(c) && base.Center == c.Center {
+		return a, false
+	}
 	if !(base.Center > 0) || !(c.Center > 0) {
 		a.Reason = pfx + "; values are not positive, so no size can be estimated"
-		return a
+		return a, true
 	}
 	delta := math.Abs(math.Log(c.Center / base.Center))
 	sigma := pooledLogMAD(base.Values, c.Values)
 	switch {
 	case delta == 0:
 		a.Reason = pfx + "; the medians are equal, so no number of rounds will show a difference"
-		return a
+		return a, true
 	case sigma == 0:
 		// Both samples are constant yet differ: only the test's
 		// minimum sample size stands in the way.
 		a.Need = max(needDetect, a.N+1)
 		a.Reason = pfx + "; the samples do not vary, so the U test's minimum size is what is missing"
-		return a
+		return a, true
 	}
 	za := stats.StdNormal.InvCDF(1 - alpha/2)
 	zb := stats.StdNormal.InvCDF(power)
@@ -163,7 +173,7 @@ func adviseDelta(t *Table, row *Row, j int, alpha float64, needDetect int) Advic
 	a.Reason = fmt.Sprintf("%s for a %.2f%% difference with %.2f%% spread", pfx, 100*(c.Center/base.Center-1), 100*sigma)
 	if need > maxAdvisedRounds {
 		a.Reason += fmt.Sprintf("; more than %d rounds would be needed: the difference is inside the noise", maxAdvisedRounds)
-		return a
+		return a, true
 	}
 	if need <= a.N {
 		// The estimate says the sample should already have sufficed:
@@ -171,7 +181,7 @@ func adviseDelta(t *Table, row *Row, j int, alpha float64, needDetect int) Advic
 		need = a.N + a.N/2 + 1
 	}
 	a.Need = need
-	return a
+	return a, true
 }
 
 // pooledLogMAD estimates the common standard deviation of the logarithms

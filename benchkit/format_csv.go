@@ -60,8 +60,8 @@ func (r *Report) WriteCSV(w io.Writer) error {
 					rec[10] = f(d.Pct)
 					rec[11] = f(d.P)
 					rec[12] = strconv.FormatBool(d.Significant)
-					if !math.IsNaN(d.Ratio) {
-						rec[13], rec[14], rec[15] = f(d.Ratio), f(d.RatioLo), f(d.RatioHi)
+					if est, lo, hi := d.Ratio(); !math.IsNaN(est) {
+						rec[13], rec[14], rec[15] = f(est), f(lo), f(hi)
 					}
 					warnings = append(warnings[:len(warnings):len(warnings)], d.Warnings...)
 				}

@@ -58,8 +58,8 @@ func (r *Report) WriteJSON(w io.Writer) error {
 					jr.Warnings = append(jr.Warnings, c.Warnings...)
 					if d := c.Vs; d != nil {
 						jr.DeltaPct, jr.P, jr.Significant = num(d.Pct), num(d.P), &d.Significant
-						if !math.IsNaN(d.Ratio) {
-							jr.Ratio = &jsonInterval{num(d.Ratio), num(d.RatioLo), num(d.RatioHi)}
+						if est, lo, hi := d.Ratio(); !math.IsNaN(est) {
+							jr.Ratio = &jsonInterval{num(est), num(lo), num(hi)}
 						}
 						jr.Warnings = append(jr.Warnings, d.Warnings...)
 					}

@@ -82,10 +82,11 @@ func deltaString(d *Delta, base, c *Cell, alpha float64) string {
 
 // ratioString formats a ratio and its interval: "×12.3 [11.8, 12.9]".
 func ratioString(d *Delta) string {
-	if math.IsNaN(d.Ratio) {
+	est, lo, hi := d.Ratio()
+	if math.IsNaN(est) {
 		return "?"
 	}
-	return "×" + fmtRatio(d.Ratio) + " [" + fmtRatio(d.RatioLo) + ", " + fmtRatio(d.RatioHi) + "]"
+	return "×" + fmtRatio(est) + " [" + fmtRatio(lo) + ", " + fmtRatio(hi) + "]"
 }
 
 // fmtRatio formats a ratio with three significant digits, keeping

@@ -105,7 +105,10 @@ func svgValue(c *Cell, sc benchunit.Scaler) string {
 
 // svgRatio is the ratio text of a non-baseline bar.
 func svgRatio(c *Cell) string {
-	if c.Vs == nil || math.IsNaN(c.Vs.Ratio) {
+	if c.Vs == nil {
+		return ""
+	}
+	if est, _, _ := c.Vs.Ratio(); math.IsNaN(est) {
 		return ""
 	}
 	s := ratioString(c.Vs)
@@ -144,9 +147,15 @@ func svgTablePanel(b *strings.Builder, t *Table, y float64, l *svgLayout) float6
 		case col.Emulated:
 			name += " (emulated)"
 		}
+		itemW := 16 + float64(width(name))*svgCharW + 18
+		if lx > svgMargin && lx+itemW > l.width-svgMargin {
+			// Wrap the legend rather than run off the chart.
+			lx = svgMargin
+			y += svgFont + 6
+		}
 		fmt.Fprintf(b, `<rect x="%.1f" y="%.1f" width="12" height="12" fill="%s"/>`+"\n", lx, y-10, svgColor(j))
 		svgText(b, lx+16, y, "start", "", name)
-		lx += 16 + float64(width(name))*svgCharW + 18
+		lx += itemW
 	}
 	y += svgFont + 6
 	head := `fill="#555555" font-style="italic"`

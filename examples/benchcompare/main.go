@@ -27,6 +27,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/nativego/nativego/benchkit"
 )
@@ -43,7 +44,40 @@ type options struct {
 	compare benchkit.CompareOptions
 }
 
+// modes maps the flag that selects each other way of obtaining results
+// ("run": run benchmarks, "cmd": time commands) to the function that
+// runs that mode with the whole argument list; each mode parses its own
+// flags and ends in writeReport. The files that implement them register
+// here from an init function.
+var modes = map[string]func(stdout, stderr io.Writer, args []string) int{}
+
+// selectedMode returns the mode an argument list selects, or nil for
+// comparing files. A mode flag may appear anywhere before "--", as -name,
+// --name or -name=value.
+func selectedMode(args []string) func(stdout, stderr io.Writer, args []string) int {
+	for _, a := range args {
+		if a == "--" {
+			break
+		}
+		name, ok := strings.CutPrefix(a, "--")
+		if !ok {
+			name, ok = strings.CutPrefix(a, "-")
+		}
+		if !ok {
+			continue
+		}
+		name, _, _ = strings.Cut(name, "=")
+		if m := modes[name]; m != nil {
+			return m
+		}
+	}
+	return nil
+}
+
 func run(stdout, stderr io.Writer, args []string) int {
+	if m := selectedMode(args); m != nil {
+		return m(stdout, stderr, args)
+	}
 	fs := flag.NewFlagSet("benchcompare", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var o options

@@ -1,0 +1,68 @@
+// Package benchkit runs, times and compares Go benchmarks across
+// architectures — native, translated by Rosetta 2, emulated by qemu-user —
+// with the statistics of benchstat.
+//
+// # Comparing results
+//
+// A [Builder] reads results in the Go benchmark format (go test -bench
+// output, or what this package's runner and command timer write) and
+// groups them, with golang.org/x/perf/benchproc projections, into tables
+// of rows and columns; [Builder.Build] summarizes each cell with
+// golang.org/x/perf/benchmath — the median and its distribution-free
+// confidence interval — and compares each column with the first by the
+// Mann–Whitney U test, with benchstat's thresholds and warnings.
+// [CompareFiles] does all three for files named like benchstat's
+// arguments. The numbers agree with benchstat's (a test runs benchstat on
+// the same files); the differences are deliberate:
+//
+//   - Columns default to the `config` key the runner writes, else to
+//     GOARCH when the results span architectures, else to the input file
+//     as benchstat does — so native and emulated results of one benchmark
+//     line up in one row instead of falling into separate tables. Keys
+//     that describe how a sample ran (exec, translated, emulated, cpu,
+//     round, machine-*, warn-*) neither split tables nor raise "benchmarks
+//     vary" warnings; warn-* texts become the [Report]'s Warnings. KEYS.md
+//     at the module root is the full list.
+//   - Native columns come first, so the baseline is native.
+//   - Each comparison also carries the ratio of the two samples with its
+//     confidence interval (the Hodges–Lehmann estimate and the interval
+//     that goes with the U test): the translation cost, "×4.2 [3.9, 4.6]".
+//   - The geometric mean covers only the rows present, with a positive
+//     value, in every column (golang/go#57648), and says how many it left
+//     out.
+//   - NaN and infinite measurements are dropped with a warning: they make
+//     the U test of go-moremath loop forever (benchstat hangs on them).
+//
+// # Output
+//
+// A [Report] writes itself as aligned text or Markdown ([Report.WriteText],
+// [Report.WriteMarkdown]) in benchstat's layout ([ViewTable]) or as the
+// translation-cost view ([ViewCost]); as CSV with one header and records
+// of equal length (golang/go#67760, [Report.WriteCSV]); as JSON with one
+// row per benchmark and compared column,
+// {"name","unit","a":{"center","lo","hi","n"},"b":{…},"delta_pct","p"}
+// ([Report.WriteJSON]); and as an SVG bar chart with error bars
+// ([Report.WriteSVG]).
+//
+// # How many rounds
+//
+// benchstat says "need >= 6 samples" only after a run. [RoundsNeeded]
+// says it before: the sample size for a finite confidence interval
+// ([RoundsForInterval], 6 at 95%) and for a U test that can reach
+// significance at all ([RoundsToDetect], 4 at α = 0.05). After a run,
+// [Report.Advice] lists the inconclusive rows and, from the observed
+// difference and spread, about how many rounds would likely resolve each.
+//
+// # Example
+//
+//	r, err := benchkit.CompareFiles(benchkit.CompareOptions{}, "native.txt", "rosetta.txt")
+//	if err != nil {
+//		return err
+//	}
+//	r.WriteText(os.Stdout, benchkit.ViewCost)
+//	for _, a := range r.Advice() {
+//		fmt.Println("inconclusive:", a)
+//	}
+//
+// examples/benchcompare is the command-line front end.
+package benchkit
