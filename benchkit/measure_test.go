@@ -11,7 +11,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/nativego/nativego/internal/testenv"
 	"golang.org/x/perf/benchfmt"
@@ -60,6 +59,9 @@ func measureOnce(t *testing.T, c Command, opts *MeasureOptions) Run {
 
 func TestPeakRSS200MiB(t *testing.T) {
 	mustMeasureProcesses(t)
+	if testing.Short() {
+		t.Skip("builds and runs a 200 MiB program in -short mode")
+	}
 	bin := testenv.Build(t, testenv.BuildSpec{GOOS: runtime.GOOS, GOARCH: runtime.GOARCH, Source: allocProgram})
 	r := measureOnce(t, Command{Args: []string{bin}}, nil)
 	t.Logf("peak RSS %.1f MiB (%s), tree peak %.1f MiB", float64(r.PeakRSS)/mib, r.PeakRSSSource, float64(r.TreePeak)/mib)
@@ -280,16 +282,3 @@ func TestCommandName(t *testing.T) {
 		}
 	}
 }
-
-// waitGone waits until each pid has exited (or is a zombie), for at
-// most 10 s, and reports the ones that have not.
-func pidAlive(pid int) bool {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
-		return false
-	}
-	i := bytes.LastIndexByte(b, ')')
-	return i < 0 || len(b) < i+3 || b[i+2] != 'Z'
-}
-
-var _ = time.Second

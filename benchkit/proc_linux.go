@@ -98,7 +98,7 @@ func waitProc(pid int, trace bool, tree *treeCgroup, g *group) waitOutcome {
 	}
 
 	var w waitOutcome
-	execStop := true
+	execStop, sawExit := true, false
 	for {
 		var ws syscall.WaitStatus
 		var ru syscall.Rusage
@@ -112,11 +112,14 @@ func waitProc(pid int, trace bool, tree *treeCgroup, g *group) waitOutcome {
 		}
 		switch {
 		case ws.Exited() || ws.Signaled():
-			if w.end.IsZero() {
+			// The clock stops here, as for an untraced process and for
+			// hyperfine and time(1): the exit includes tearing the
+			// process down (releasing its memory), which it costs.
+			w.end = time.Now()
+			if !sawExit {
 				// No exit stop was seen (killed while stopped): the
 				// group is killed late, and the ID cannot have been
 				// reused by anything else in between.
-				w.end = time.Now()
 				g.exited()
 			}
 			w.status, w.rusage = ws, ru
@@ -141,7 +144,7 @@ func waitProc(pid int, trace bool, tree *treeCgroup, g *group) waitOutcome {
 				continue
 			}
 		case sig == syscall.SIGTRAP && ws.TrapCause() == unix.PTRACE_EVENT_EXIT:
-			w.end = time.Now()
+			sawExit = true
 			w.exitHWM = readHWM("/proc/" + strconv.Itoa(pid) + "/status")
 			g.exited()
 		case sig == syscall.SIGTRAP && ws.TrapCause() > 0:

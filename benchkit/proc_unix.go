@@ -167,9 +167,9 @@ func startAndWait(ctx context.Context, path string, s *procSpec) (*procResult, e
 	}
 	res.startup, res.startupEvent = res.wall, "exit"
 	if !fb.first.IsZero() {
-		if at := fb.first.Sub(st.start); at < res.wall {
-			res.startup, res.startupEvent = at, "first-byte"
-		}
+		// The reader may see the first byte only after the exit was
+		// observed; it was written before.
+		res.startup, res.startupEvent = min(fb.first.Sub(st.start), res.wall), "first-byte"
 	}
 	return res, nil
 }

@@ -80,6 +80,9 @@ func TestRunnerFailingBinary(t *testing.T) {
 // TestChooseExec checks the wrapper for each verdict, the Mac cases
 // with archcheck's typical host for darwin/arm64 (Rosetta 2 installed).
 func TestChooseExec(t *testing.T) {
+	if testing.Short() {
+		t.Skip("cross-compiles five programs in -short mode")
+	}
 	qemuOnPath := func(name string) (string, error) { return "/usr/bin/" + name, nil }
 	noQemu := func(name string) (string, error) { return "", exec.ErrNotFound }
 	binfmt := archcheck.Target("linux", "amd64")

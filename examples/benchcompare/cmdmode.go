@@ -38,6 +38,7 @@ func runCommands(stdout, stderr io.Writer, args []string) int {
 	fs.SetOutput(stderr)
 	o := options{}
 	fs.StringVar(&o.format, "format", "text", "output `format`: text, md, csv, json or svg")
+	fs.BoolVar(&o.cost, "cost", false, "show each column's ratio to the baseline with its interval")
 	var cmds cmdFlags
 	fs.Var(&cmds, "cmd", "a `command` to time, split like a shell's words (no expansion); repeat")
 	runs := fs.Int("runs", 10, "measured runs of each command")

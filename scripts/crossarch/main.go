@@ -25,7 +25,7 @@
 //
 // Usage:
 //
-//	go run ./scripts/crossarch [-quick] [-emu auto|binfmt|toolexec] [-n rounds] [-o dir]
+//	go run ./scripts/crossarch [-quick] [-emu auto|binfmt|toolexec] [-n rounds] [-o dir] [-gocache dir]
 //
 // It writes the raw results (Go benchmark format, readable by benchstat),
 // a Markdown report and an SVG chart into -o, and the Markdown to stdout.
@@ -64,6 +64,7 @@ func run(stdout, stderr io.Writer, args []string) int {
 	outDir := fl.String("o", "crossarch-out", "output `dir`")
 	version := fl.String("version", "go1.27.3", "Go release")
 	qemu := fl.String("qemu", "qemu-aarch64", "qemu-user for arm64")
+	gocache := fl.String("gocache", "", "build cache `dir` for the test binaries and warm builds, kept between runs (default: a new one, removed)")
 	if err := fl.Parse(args); err != nil {
 		return 2
 	}
@@ -75,14 +76,14 @@ func run(stdout, stderr io.Writer, args []string) int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := headline(ctx, stdout, stderr, *quick, *emu, *n, *outDir, *version, *qemu); err != nil {
+	if err := headline(ctx, stdout, stderr, *quick, *emu, *n, *outDir, *version, *qemu, *gocache); err != nil {
 		fmt.Fprintf(stderr, "crossarch: %v\n", err)
 		return 1
 	}
 	return 0
 }
 
-func headline(ctx context.Context, stdout, stderr io.Writer, quick bool, emu string, n int, outDir, version, qemuName string) error {
+func headline(ctx context.Context, stdout, stderr io.Writer, quick bool, emu string, n int, outDir, version, qemuName, cache string) error {
 	qemu, err := exec.LookPath(qemuName)
 	if err != nil {
 		return fmt.Errorf("%v (Debian package qemu-user)", err)
@@ -134,7 +135,9 @@ func headline(ctx context.Context, stdout, stderr io.Writer, quick bool, emu str
 	if n > 0 {
 		benchRounds, buildRounds = n, n
 	}
-	cache := filepath.Join(work, "gocache")
+	if cache == "" {
+		cache = filepath.Join(work, "gocache")
+	}
 	baseEnv := []string{"GOTOOLCHAIN=local", "GOFLAGS=-buildvcs=false", "CGO_ENABLED=0", "GOCACHE=" + cache, "GOENV=off"}
 
 	ms, err := benchkit.ReadMachineState(ctx)
@@ -162,7 +165,7 @@ func headline(ctx context.Context, stdout, stderr io.Writer, quick bool, emu str
 			{Name: "native", GOARCH: "amd64", Env: baseEnv},
 			{Name: "emulated", GOARCH: "arm64", Env: baseEnv},
 		},
-		Bench: bench, Benchtime: benchtime, Count: benchRounds, Benchmem: true,
+		Bench: bench, Benchtime: benchtime, Count: benchRounds,
 		Timeout: 10 * time.Minute, Config: extra,
 	}
 	if err := r.Run(ctx, w); err != nil {
@@ -355,15 +358,31 @@ func toolchain(ctx context.Context, version, arch, work string) (string, error) 
 		if strings.HasPrefix(rel, "bin"+string(filepath.Separator)) || strings.HasPrefix(rel, filepath.Join("pkg", "tool")+string(filepath.Separator)) {
 			mode = 0o755
 		}
-		b, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(target, b, mode)
+		// Streamed, not read whole: this process's own high-water mark
+		// must stay low, or it hides small children's peak RSS (see
+		// benchkit's exec high-water pitfall).
+		return copyFile(target, path, mode)
 	})
 	if err != nil {
 		return "", err
 	}
 	// The module renames each go.mod to _go.mod; the tree works as is.
 	return filepath.Join(dst, "bin", "go"), nil
+}
+
+func copyFile(dst, src string, mode os.FileMode) error {
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, mode)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		return err
+	}
+	return out.Close()
 }

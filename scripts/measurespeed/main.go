@@ -34,7 +34,8 @@ func run(stdout, stderr io.Writer, args []string) int {
 	fl := flag.NewFlagSet("measurespeed", flag.ContinueOnError)
 	fl.SetOutput(stderr)
 	runs := fl.Int("runs", 200, "measured runs per command")
-	warmup := fl.Int("warmup", 3, "warmup runs per command")
+	warmup := fl.Int("warmup", 3, "warmup runs per command and block")
+	blocks := fl.Int("blocks", 10, "blocks the runs are split into, the tools taking turns")
 	if err := fl.Parse(args); err != nil {
 		return 2
 	}
@@ -51,39 +52,43 @@ func run(stdout, stderr io.Writer, args []string) int {
 	fmt.Fprintf(stdout, "%-12s %12s %12s %9s %8s   %14s %14s %7s\n", "command", "benchkit", "hyperfine", "diff", "agree", "overhead bk", "overhead hf", "ratio")
 	ok := true
 	for _, c := range cmds {
-		// benchkit, one command at a time, as hyperfine runs them.
-		start := time.Now()
-		m, err := benchkit.Measure(ctx, []benchkit.Command{{Args: strings.Fields(c)}}, &benchkit.MeasureOptions{Runs: *runs, Warmup: *warmup})
-		if err != nil {
-			fmt.Fprintf(stderr, "measurespeed: %v\n", err)
-			return 1
-		}
-		bkTotal := time.Since(start)
-		var wall []float64
-		for _, r := range m.Runs {
-			wall = append(wall, r.Wall.Seconds())
-		}
-		bkMedian := median(wall)
+		// The tools take turns, block by block, so that drift in the
+		// machine's load spreads over both instead of biasing one.
+		var bkWall, hfWall []float64
+		var bkTotal, hfTotal time.Duration
+		per := max(*runs / *blocks, 1)
+		for range *blocks {
+			start := time.Now()
+			m, err := benchkit.Measure(ctx, []benchkit.Command{{Args: strings.Fields(c)}}, &benchkit.MeasureOptions{Runs: per, Warmup: *warmup})
+			if err != nil {
+				fmt.Fprintf(stderr, "measurespeed: %v\n", err)
+				return 1
+			}
+			bkTotal += time.Since(start)
+			for _, r := range m.Runs {
+				bkWall = append(bkWall, r.Wall.Seconds())
+			}
 
-		dir, _ := os.MkdirTemp("", "measurespeed-")
-		out := filepath.Join(dir, "h.json")
-		start = time.Now()
-		h := exec.Command(hf, "-N", "--style", "none", "--warmup", fmt.Sprint(*warmup), "--runs", fmt.Sprint(*runs), "--export-json", out, c)
-		if b, err := h.CombinedOutput(); err != nil {
-			fmt.Fprintf(stderr, "measurespeed: hyperfine: %v\n%s", err, b)
-			return 1
+			dir, _ := os.MkdirTemp("", "measurespeed-")
+			out := filepath.Join(dir, "h.json")
+			start = time.Now()
+			h := exec.Command(hf, "-N", "--style", "none", "--warmup", fmt.Sprint(*warmup), "--runs", fmt.Sprint(per), "--export-json", out, c)
+			if b, err := h.CombinedOutput(); err != nil {
+				fmt.Fprintf(stderr, "measurespeed: hyperfine: %v\n%s", err, b)
+				return 1
+			}
+			hfTotal += time.Since(start)
+			var res struct{ Results []struct{ Times []float64 } }
+			b, err := os.ReadFile(out)
+			os.RemoveAll(dir)
+			if err != nil || json.Unmarshal(b, &res) != nil || len(res.Results) != 1 {
+				fmt.Fprintf(stderr, "measurespeed: cannot read hyperfine's JSON: %v\n", err)
+				return 1
+			}
+			hfWall = append(hfWall, res.Results[0].Times...)
 		}
-		hfTotal := time.Since(start)
-		var res struct{ Results []struct{ Median float64 } }
-		b, err := os.ReadFile(out)
-		os.RemoveAll(dir)
-		if err != nil || json.Unmarshal(b, &res) != nil || len(res.Results) != 1 {
-			fmt.Fprintf(stderr, "measurespeed: cannot read hyperfine's JSON: %v\n", err)
-			return 1
-		}
-		hfMedian := res.Results[0].Median
-
-		n := float64(*runs + *warmup)
+		bkMedian, hfMedian := median(bkWall), median(hfWall)
+		n := float64(*blocks * (per + *warmup))
 		bkOver := bkTotal.Seconds()/n - bkMedian
 		hfOver := hfTotal.Seconds()/n - hfMedian
 		diff := bkMedian - hfMedian
