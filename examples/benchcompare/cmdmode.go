@@ -31,6 +31,8 @@ func (c *cmdFlags) Set(s string) error {
 	return nil
 }
 
+func init() { modes["cmd"] = runCommands }
+
 // runCommands is the -cmd mode: time commands, interleaved, and report
 // wall, user and sys time, peak memory and start-up latency.
 func runCommands(stdout, stderr io.Writer, args []string) int {

@@ -8,6 +8,9 @@
 //
 //	benchcompare [-format text|md|csv|json|svg] [-json] [-cost] [-row proj] [-col proj] [-table proj] [-ignore keys] [-filter expr] [-alpha α] [-confidence level] OLD NEW...
 //
+//	benchcompare -run [-pkg DIR] [-bench RE] [-count N] -config NAME=[KEY=VALUE,...]... [flags]
+//	benchcompare -cmd 'COMMAND' [-cmd ...] [-runs N] [-fresh-gocache] [flags]
+//
 // OLD NEW... are files in the Go benchmark format (go test -bench output),
 // read like benchstat's arguments: "label=path" sets a file's column
 // label. -cost shows the translation-cost view instead of benchstat's
@@ -16,6 +19,17 @@
 // with the inputs' warnings (machine state recorded by the runner) and
 // with the rows that are inconclusive and about how many rounds would
 // likely resolve them.
+//
+// -run builds a package's test binary once per -config (such as
+// "native=" and "emulated=GOARCH=arm64"), runs the configurations'
+// benchmarks interleaved in a fresh random order each round, each started
+// as archcheck's verdict says (directly, through qemu-user, or under
+// Rosetta 2), and compares them. -cmd times commands, interleaved, with
+// wall, user and sys time including the processes they start, peak
+// memory and start-up latency; -fresh-gocache gives each run of a build a
+// new empty GOCACHE. Both accept the flags above and print before running
+// how many rounds a confidence interval needs; run them with -h for their
+// own flags.
 //
 // Exit status: 0 when the comparison was written; 1 when an input could
 // not be read or the output not written; 2 for a usage error.

@@ -15,7 +15,7 @@ func TestRunCommands(t *testing.T) {
 		t.Skip("no process groups to time commands in")
 	}
 	var stdout, stderr bytes.Buffer
-	code := runCommands(&stdout, &stderr, []string{"-cmd", "/bin/true", "-cmd", "sleep '0.01'", "-runs", "3", "-format", "json"})
+	code := run(&stdout, &stderr, []string{"-cmd", "/bin/true", "-cmd", "sleep '0.01'", "-runs", "3", "-format", "json"})
 	if code != 0 {
 		t.Fatalf("exit %d\n%s", code, stderr.String())
 	}
@@ -44,7 +44,7 @@ func TestRunBench(t *testing.T) {
 		t.Skip("builds a test binary in -short mode")
 	}
 	var stdout, stderr bytes.Buffer
-	code := runBench(&stdout, &stderr, []string{"-run", "-pkg", "../../benchkit/testdata/benchpkg", "-config", "native=", "-config", "v1=GOAMD64=v1", "-count", "2", "-benchtime", "10x", "-format", "md"})
+	code := run(&stdout, &stderr, []string{"-run", "-pkg", "../../benchkit/testdata/benchpkg", "-config", "native=", "-config", "v1=GOAMD64=v1", "-count", "2", "-benchtime", "10x", "-format", "md"})
 	if code != 0 {
 		t.Fatalf("exit %d\n%s", code, stderr.String())
 	}

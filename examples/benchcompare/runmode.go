@@ -47,6 +47,8 @@ func (c *configFlags) Set(s string) error {
 	return nil
 }
 
+func init() { modes["run"] = runBench }
+
 // runBench is the -run mode: build a package's test binary once per
 // -config, run the configurations' benchmarks interleaved for -count
 // rounds, and compare them.
