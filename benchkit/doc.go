@@ -2,6 +2,42 @@
 // architectures — native, translated by Rosetta 2, emulated by qemu-user —
 // with the statistics of benchstat.
 //
+// # Running benchmarks
+//
+// A [Runner] builds a package's test binary once per [Config] (a name,
+// GOOS/GOARCH, environment and build flags), then runs the configurations
+// for Count rounds, in a fresh random order each round, one benchmark run
+// (-test.count=1) at a time, so that drift of the machine falls on every
+// configuration alike. Each binary is started as archcheck's verdict for
+// it on this host says ([ChooseExec]): directly when native or when a
+// binfmt_misc handler runs it, through qemu-user when the emulator is
+// installed but not registered, under arch -x86_64 for Rosetta 2 on a
+// Mac. Results stream out in the Go benchmark format with the keys
+// config, exec, translated, emulated and round (KEYS.md in this
+// directory), so that tables line up native and emulated results by
+// benchmark name.
+//
+// # Timing commands
+//
+// [Measure] times commands like hyperfine, but interleaved, with warmup
+// runs and a prepare hook, and for builds a fresh empty GOCACHE per run
+// (GOCACHE=off has not been supported since Go 1.12). Each run records
+// wall time, user and sys time of the command and of the processes it
+// waited for (a go build's compile and link), exit status, start-up
+// latency (first byte on stdout, or exit), and peak RSS. On Linux exec
+// folds the parent's memory high-water mark into the child's, so a Go
+// parent with a large heap made /bin/true look hundreds of MiB large;
+// Measure reads the child's own high-water mark at its exit instead, and
+// where a memory cgroup can be made it also reports the whole tree's
+// peak, labelled as such. Cancelling a run, or its timeout, kills the
+// whole process group.
+//
+// [ReadMachineState] records what spoils comparisons — CPU frequency
+// governor and boost, load and busy processes, thermal throttling,
+// battery, and on Apple Silicon the P/E cores and the QoS class (macOS has
+// no hard affinity) — as machine-* and warn-* keys of the results.
+// [NewProgress] shows runs done and an ETA when stderr is a terminal.
+//
 // # Comparing results
 //
 // A [Builder] reads results in the Go benchmark format (go test -bench
