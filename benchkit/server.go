@@ -335,6 +335,11 @@ func (b *ServerBench) round(ctx context.Context, ps *preparedServer, round int) 
 	fail := func(op string, err error) *ServerError {
 		return &ServerError{Server: ps.s.Name, Round: round, Op: op, Err: err}
 	}
+	// Readiness is another process's if it already holds the address.
+	if c, err := net.DialTimeout("tcp", ps.addr, time.Second); err == nil {
+		c.Close()
+		return nil, fail("start", fmt.Errorf("%w: %s", ErrAddrInUse, ps.addr))
+	}
 	env := metricsx.WithGCTrace(mergeEnv(os.Environ(), ps.s.Env))
 	p, err := startServer(ps.argv[0], ps.argv, env, ps.s.Dir)
 	if err != nil {
@@ -523,7 +528,9 @@ func (b *ServerBench) result(ps *preparedServer, r *serverRound, round int, seed
 	}
 	add := func(k, v string) { cfg = append(cfg, fileConfig(k, v)) }
 	if ps.goarch != "" {
-		add("server-goarch", ps.goarch)
+		// The GOARCH of the binary that ran, as go test records it:
+		// benchkit's tables keep it out of the table split.
+		add("goarch", ps.goarch)
 	}
 	add("connections", strconv.Itoa(r.load.Config.Connections))
 	add("path", b.path())

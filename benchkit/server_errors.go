@@ -17,6 +17,9 @@ var (
 	// ErrIgnoredSIGTERM: the server was still running a grace period
 	// after SIGTERM and was killed with SIGKILL.
 	ErrIgnoredSIGTERM = errors.New("server ignored SIGTERM and was killed")
+	// ErrAddrInUse: something already accepts connections on the
+	// server's address before it starts, and would answer in its place.
+	ErrAddrInUse = errors.New("address already accepts connections before the server starts")
 	// ErrNotLoopback: an address or URL is not on the loopback
 	// interface; ServerBench loads only loopback servers.
 	ErrNotLoopback = errors.New("not a loopback address")

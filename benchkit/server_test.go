@@ -291,3 +291,17 @@ func TestServerNotLoopback(t *testing.T) {
 		}
 	}
 }
+
+func TestServerAddrInUse(t *testing.T) {
+	mustServe(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	s := Server{Name: "late", Args: []string{"/bin/sh", "-c", "exit 0"}, Addr: ln.Addr().String()}
+	_, err = runBench(t, &ServerBench{Servers: []Server{s}, Rounds: 1})
+	if !errors.Is(err, ErrAddrInUse) {
+		t.Fatalf("got %v, want ErrAddrInUse", err)
+	}
+}
