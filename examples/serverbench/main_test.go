@@ -7,6 +7,8 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -46,7 +48,7 @@ func TestGolden(t *testing.T) {
 			}
 			var stdout, stderr bytes.Buffer
 			code := run(&stdout, &stderr, args)
-			got := fmt.Sprintf("%s\nexit %d\n%s", stdout.Bytes(), code, stderr.Bytes())
+			got := fmt.Sprintf("%s\nexit %d\n%s", roundFloats(stdout.Bytes()), code, stderr.Bytes())
 			golden := filepath.Join("testdata", tt.name+".golden")
 			if *update {
 				if err := os.WriteFile(golden, []byte(got), 0o666); err != nil {
@@ -63,6 +65,21 @@ func TestGolden(t *testing.T) {
 			}
 		})
 	}
+}
+
+// longFloat matches numbers printed with all the digits of a float64.
+var longFloat = regexp.MustCompile(`-?[0-9]+\.[0-9]{9,}(e[-+][0-9]+)?`)
+
+// roundFloats rounds long numbers to 9 significant digits: arm64 fuses
+// multiply-adds that amd64 does not, and the last digits differ.
+func roundFloats(b []byte) []byte {
+	return longFloat.ReplaceAllFunc(b, func(m []byte) []byte {
+		v, err := strconv.ParseFloat(string(m), 64)
+		if err != nil {
+			return m
+		}
+		return strconv.AppendFloat(nil, v, 'g', 9, 64)
+	})
 }
 
 func freeAddr(t *testing.T) string {
