@@ -54,6 +54,12 @@ type Server struct {
 	// is ready; when empty the server is ready once Addr accepts TCP
 	// connections.
 	Ready string
+	// Metrics, when set, is a loopback URL serving the server's runtime
+	// metrics as metricsx.Handler does. Its GC figures and allocation
+	// rate then come from runtime/metrics over the load (exact bytes,
+	// histogram pause quantiles) instead of from gctrace (MiB-truncated
+	// heap sizes), and results carry gc-source: metricsx.
+	Metrics string
 }
 
 // ServerBench loads servers in interleaved rounds and records, per
@@ -138,13 +144,14 @@ var serverUnits = []struct{ unit, better string }{
 
 // A preparedServer is a Server ready to start.
 type preparedServer struct {
-	s      Server
-	argv   []string // wrapper, program path, arguments
-	exec   *Exec
-	goarch string // of the program, when archcheck could read it
-	isGo   bool   // the program has Go build information
-	addr   string
-	ready  string
+	s       Server
+	argv    []string // wrapper, program path, arguments
+	exec    *Exec
+	goarch  string // of the program, when archcheck could read it
+	isGo    bool   // the program has Go build information
+	addr    string
+	ready   string
+	metrics string
 }
 
 // Run builds what needs building, runs the rounds and writes every
@@ -225,7 +232,7 @@ func (b *ServerBench) Run(ctx context.Context, w *benchfmt.Writer) error {
 // prepare checks s's addresses, builds its package if it has one and
 // chooses how to start it.
 func (b *ServerBench) prepare(ctx context.Context, s Server, host *archcheck.Host, bin string) (*preparedServer, error) {
-	p := &preparedServer{s: s, addr: s.Addr, ready: s.Ready}
+	p := &preparedServer{s: s, addr: s.Addr, ready: s.Ready, metrics: s.Metrics}
 	if p.addr == "" {
 		p.addr = b.Addr
 	}
@@ -240,13 +247,16 @@ func (b *ServerBench) prepare(ctx context.Context, s Server, host *archcheck.Hos
 	if err := checkLoopback(h); err != nil {
 		return nil, fail("address", err)
 	}
-	if p.ready != "" {
-		u, err := url.Parse(p.ready)
+	for _, raw := range []string{p.ready, p.metrics} {
+		if raw == "" {
+			continue
+		}
+		u, err := url.Parse(raw)
 		if err != nil {
 			return nil, fail("address", err)
 		}
 		if u.Scheme != "http" {
-			return nil, fail("address", fmt.Errorf("readiness URL %s: only http:// is supported", p.ready))
+			return nil, fail("address", fmt.Errorf("%s: only http:// URLs are supported", raw))
 		}
 		if err := checkLoopback(u.Hostname()); err != nil {
 			return nil, fail("address", err)
@@ -329,6 +339,9 @@ type serverRound struct {
 	// Go program archcheck could not read, or one started by a script),
 	// so that no cycle in the window means no collection, not no data.
 	gcSeen bool
+	// metrics, when the server serves them, is the runtime/metrics
+	// window over the load, which replaces gc's figures.
+	metrics *metricsx.Summary
 }
 
 func (b *ServerBench) round(ctx context.Context, ps *preparedServer, round int) (*serverRound, error) {
@@ -389,6 +402,14 @@ func (b *ServerBench) round(ctx context.Context, ps *preparedServer, round int) 
 		case <-lctx.Done():
 		}
 	}()
+	var src metricsx.Source
+	var before, after metricsx.Snapshot
+	if ps.metrics != "" {
+		src = metricsx.HTTPSource(&http.Client{Timeout: 10 * time.Second}, ps.metrics)
+		if err := src(ctx, &before); err != nil {
+			return nil, fail("metrics", err)
+		}
+	}
 	cfg := b.Load
 	cfg.ServerPID = p.pid
 	res, err := load.Run(lctx, tg, cfg)
@@ -397,6 +418,18 @@ func (b *ServerBench) round(ctx context.Context, ps *preparedServer, round int) 
 	}
 	if err != nil {
 		return nil, fail("load", err)
+	}
+	var summary *metricsx.Summary
+	if src != nil {
+		if err := src(ctx, &after); err != nil {
+			return nil, fail("metrics", err)
+		}
+		var w metricsx.Window
+		if err := w.Set(&before, &after); err != nil {
+			return nil, fail("metrics", err)
+		}
+		s := w.Summary()
+		summary = &s
 	}
 	hwm := p.hwm()
 	stop()
@@ -409,7 +442,7 @@ func (b *ServerBench) round(ctx context.Context, ps *preparedServer, round int) 
 		return nil, err
 	}
 
-	r := &serverRound{load: res}
+	r := &serverRound{load: res, metrics: summary}
 	var maxRSS int64
 	r.user, r.sys, maxRSS = p.usage()
 	switch {
@@ -540,6 +573,12 @@ func (b *ServerBench) result(ps *preparedServer, r *serverRound, round int, seed
 	add("emulated", strconv.FormatBool(ps.exec.Emulated))
 	add("round", strconv.Itoa(round))
 	add("rss-source", r.rssSource)
+	switch {
+	case r.metrics != nil:
+		add("gc-source", "metricsx")
+	case r.gcSeen:
+		add("gc-source", "gctrace")
+	}
 	add("machine-order", fmt.Sprintf("interleaved, random each round (seed %d)", seed))
 
 	p := r.load.Latency.Summary()
@@ -549,7 +588,14 @@ func (b *ServerBench) result(ps *preparedServer, r *serverRound, round int, seed
 		{Value: p.P99.Seconds(), Unit: UnitP99},
 		{Value: float64(r.load.Stats.Errors), Unit: UnitErrors},
 	}
-	if r.gcSeen {
+	if m := r.metrics; m != nil {
+		vals = append(vals,
+			benchfmt.Value{Value: m.GCPauses.P99, Unit: UnitGCPauseP99},
+			benchfmt.Value{Value: m.GCCyclesPerSec, Unit: UnitGCCycles},
+			benchfmt.Value{Value: 100 * m.GCCPUFraction, Unit: UnitGCCPU},
+			benchfmt.Value{Value: m.AllocBytesPerSec, Unit: UnitAllocRate},
+		)
+	} else if r.gcSeen {
 		vals = append(vals,
 			benchfmt.Value{Value: r.gc.PauseP99.Seconds(), Unit: UnitGCPauseP99},
 			benchfmt.Value{Value: r.gcPerSec, Unit: UnitGCCycles},

@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/nativego/nativego/benchkit/load"
+	"github.com/nativego/nativego/metricsx"
 	"golang.org/x/perf/benchfmt"
 )
 
@@ -37,7 +38,8 @@ const (
 // the mode helperMode names. It serves GET / with a JSON body built from
 // a fresh 32 KiB buffer (so that the garbage collector has work), and
 //
-//   - serve: exits on SIGTERM as Go programs do by default;
+//   - serve: exits on SIGTERM as Go programs do by default, and serves
+//     its runtime metrics at /debug/metrics (metricsx.Handler);
 //   - crash: exits with status 3 after 50 requests, saying so on stderr;
 //   - noterm: ignores SIGTERM, and starts a child (sleep) that inherits
 //     the ignored SIGTERM, so that only a group SIGKILL ends both.
@@ -59,7 +61,9 @@ func TestServerHelper(t *testing.T) {
 		os.Exit(2)
 	}
 	var n atomic.Int64
-	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	mux := http.NewServeMux()
+	mux.Handle("/debug/metrics", metricsx.Handler(metricsx.HandlerOptions{}))
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		if mode == "crash" && n.Add(1) > 50 {
 			fmt.Fprintln(os.Stderr, "helper: crashing on purpose after 50 requests")
 			os.Exit(3)
@@ -68,7 +72,7 @@ func TestServerHelper(t *testing.T) {
 		json.NewEncoder(w).Encode(map[string]int{"len": len(buf)})
 	})
 	fmt.Printf("listening on %s\n", ln.Addr())
-	http.Serve(ln, h)
+	http.Serve(ln, mux)
 	os.Exit(0)
 }
 
@@ -227,6 +231,7 @@ func TestServerRounds(t *testing.T) {
 	s, pidFile := helperServer(t, "serve")
 	s2, _ := helperServer(t, "serve")
 	s2.Name = "again"
+	s2.Metrics = "http://" + s2.Addr + "/debug/metrics"
 	out, err := runBench(t, &ServerBench{Servers: []Server{s, s2}, Rounds: 2, Seed: 1,
 		Load: load.Config{Connections: 2, Duration: 300 * time.Millisecond}})
 	if err != nil {
@@ -247,6 +252,10 @@ func TestServerRounds(t *testing.T) {
 		}
 		if rps, ok := res.Value(UnitReqPerSec); !ok || rps <= 0 {
 			t.Errorf("round without throughput: %v", res.Values)
+		}
+		want := map[string]string{"serve": "gctrace", "again": "metricsx"}[res.GetConfig("config")]
+		if src := res.GetConfig("gc-source"); src != want {
+			t.Errorf("%s: gc-source %q, want %q", res.GetConfig("config"), src, want)
 		}
 		if res.GetConfig("exec") == "" || res.GetConfig("round") == "" {
 			t.Errorf("result lacks exec or round keys: %v", res.Config)

@@ -6,7 +6,7 @@
 //
 // Usage:
 //
-//	serverbench -server name=CMD... [-addr host:port] [-ready URL] [-path /]
+//	serverbench -server name=CMD... [-addr host:port] [-ready URL] [-path /] [-metrics URL]
 //	            [-c 64] [-d 10s] [-rounds 6] [-ready-timeout 30s] [-grace 5s]
 //	            [-format md|text|json|svg] [-json] [-o raw.txt] [-in raw.txt]
 //
@@ -22,7 +22,10 @@
 // gctrace=1 appended to its GODEBUG; waits until -addr accepts
 // connections (or -ready answers 2xx); loads http://ADDR/PATH with -c
 // connections for -d; and stops it with SIGTERM, then SIGKILL of the
-// group after -grace. Only loopback addresses are accepted.
+// group after -grace. GC cycles, pauses, GC CPU share and allocation
+// rate come from the server's gctrace over the load, or, with -metrics,
+// from the runtime/metrics the server serves there (metricsx.Handler).
+// Only loopback addresses are accepted.
 //
 // -o writes the raw results in the Go benchmark format, which benchstat
 // reads; -in renders a table from such a file without running anything.
@@ -61,6 +64,7 @@ func run(stdout, stderr io.Writer, args []string) int {
 		addr         = fs.String("addr", "127.0.0.1:8080", "the `host:port` the servers listen on (loopback only)")
 		ready        = fs.String("ready", "", "a health `URL` that answers 2xx once a server is ready (default: -addr accepts connections)")
 		path         = fs.String("path", "/", "the request path")
+		metrics      = fs.String("metrics", "", "a `URL` serving the servers' runtime metrics (metricsx.Handler): GC and allocation figures from runtime/metrics instead of gctrace")
 		conns        = fs.Int("c", 64, "connections")
 		duration     = fs.Duration("d", 10*time.Second, "measured load per round")
 		rounds       = fs.Int("rounds", 6, "rounds (6 at least for a 95% confidence interval)")
@@ -129,6 +133,7 @@ func run(stdout, stderr io.Writer, args []string) int {
 		}
 		for i := range b.Servers {
 			b.Servers[i].Ready = *ready
+			b.Servers[i].Metrics = *metrics
 		}
 		if f, ok := stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
 			b.Progress = func(done, total int) { fmt.Fprintf(stderr, "\rserverbench: %d/%d rounds", done, total) }
