@@ -71,6 +71,15 @@ type Server struct {
 // ReadyTimeout, loaded by [load.Run] over raw HTTP/1.1 keep-alive
 // connections for Load.Duration, then sent SIGTERM and, if still
 // running after StopGrace, killed with its whole group.
+//
+// Each round gives one BenchmarkServer result whose iterations are the
+// requests measured: throughput and latency quantiles from the
+// generator; GC pause p99, GC cycles per second, GC CPU share and
+// allocation rate over the load, from the server's gctrace (or its
+// Metrics endpoint); the server's peak RSS, its VmHWM read just before
+// SIGTERM (on Linux; elsewhere wait4's ru_maxrss), which under qemu-user
+// is the emulator's process, guest and translator together; and its CPU
+// time over its whole life, start-up included.
 type ServerBench struct {
 	Servers []Server
 
