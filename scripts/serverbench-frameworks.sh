@@ -44,10 +44,11 @@ echo "building net/http, Gin and Echo for linux/$native and linux/arm64" >&2
 # A port nothing listens on: every server in turn listens there.
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 addr=127.0.0.1:$port
-servers=()
+servers=() names=()
 for arch in "$native" arm64; do
 	for fw in nethttp gin echo; do
 		servers+=(-server "$fw-$arch=$work/$arch/$fw -addr $addr")
+		names+=("$fw-$arch")
 	done
 done
 
@@ -55,8 +56,7 @@ echo "host: $(uname -m), $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loa
 echo "load: GET /json, $conns connections, $dur per round, $rounds interleaved rounds"
 echo
 "$work/serverbench" "${servers[@]}" -addr "$addr" -ready "http://$addr/health" -path /json \
-	-c "$conns" -d "$dur" -rounds "$rounds" -o "$out/raw.txt" | tee "$out/table.md"
-"$work/serverbench" -in "$out/raw.txt" -format svg >"$out/table.svg"
+	-c "$conns" -d "$dur" -rounds "$rounds" -o "$out/raw.txt" -svg "$out/table.svg" | tee "$out/table.md"
 if command -v rsvg-convert >/dev/null; then
 	rsvg-convert -b white -o "$out/table.png" "$out/table.svg"
 fi
@@ -64,6 +64,6 @@ fi
 echo
 echo "benchstat, req/s, one column per configuration:"
 perf=$(cd "$repo" && go list -m -f '{{.Version}}' golang.org/x/perf)
-go run "golang.org/x/perf/cmd/benchstat@$perf" -filter '.unit:req/s' -col config -table '' -ignore round "$out/raw.txt"
+go run "golang.org/x/perf/cmd/benchstat@$perf" -filter '.unit:req/s' -col "config@(${names[*]})" -table '' -ignore round "$out/raw.txt"
 echo
 echo "files in $out: raw.txt table.md table.svg$([ -f "$out/table.png" ] && echo ' table.png')" >&2

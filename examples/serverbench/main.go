@@ -8,7 +8,7 @@
 //
 //	serverbench -server name=CMD... [-addr host:port] [-ready URL] [-path /] [-metrics URL]
 //	            [-c 64] [-d 10s] [-rounds 6] [-ready-timeout 30s] [-grace 5s]
-//	            [-format md|text|json|svg] [-json] [-o raw.txt] [-in raw.txt]
+//	            [-format md|text|json|svg] [-json] [-o raw.txt] [-svg chart.svg] [-in raw.txt]
 //
 // Each -server names a configuration and its command line, split at
 // spaces (no shell quoting), such as
@@ -28,7 +28,8 @@
 // Only loopback addresses are accepted.
 //
 // -o writes the raw results in the Go benchmark format, which benchstat
-// reads; -in renders a table from such a file without running anything.
+// reads; -svg writes the chart beside the table; -in renders a table
+// from a raw file without running anything.
 //
 // The exit status is 0 on success, 1 when a server failed to start,
 // become ready, survive its load or stop (the error names the round and
@@ -74,6 +75,7 @@ func run(stdout, stderr io.Writer, args []string) int {
 		jsonOut      = fs.Bool("json", false, "same as -format json")
 		rawOut       = fs.String("o", "", "write the raw results (Go benchmark format) to this `file`")
 		rawIn        = fs.String("in", "", "render a table from this raw results `file` instead of running servers")
+		svgOut       = fs.String("svg", "", "also write the SVG chart to this `file`")
 		servers      []benchkit.Server
 	)
 	fs.Func("server", "a server as `name=CMD`, CMD split at spaces (repeatable)", func(v string) error {
@@ -176,6 +178,12 @@ func run(stdout, stderr io.Writer, args []string) int {
 		err = r.WriteJSON(stdout)
 	case "svg":
 		err = r.WriteSVG(stdout)
+	}
+	if err == nil && *svgOut != "" {
+		var svg bytes.Buffer
+		if err = r.WriteSVG(&svg); err == nil {
+			err = os.WriteFile(*svgOut, svg.Bytes(), 0o666)
+		}
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "serverbench: %v\n", err)
