@@ -351,6 +351,8 @@ type serverRound struct {
 	// metrics, when the server serves them, is the runtime/metrics
 	// window over the load, which replaces gc's figures.
 	metrics *metricsx.Summary
+	// dropped counts gctrace cycles beyond what a round keeps.
+	dropped int
 }
 
 func (b *ServerBench) round(ctx context.Context, ps *preparedServer, round int) (*serverRound, error) {
@@ -451,7 +453,7 @@ func (b *ServerBench) round(ctx context.Context, ps *preparedServer, round int) 
 		return nil, err
 	}
 
-	r := &serverRound{load: res, metrics: summary}
+	r := &serverRound{load: res, metrics: summary, dropped: p.dropped}
 	var maxRSS int64
 	r.user, r.sys, maxRSS = p.usage()
 	switch {
@@ -587,6 +589,9 @@ func (b *ServerBench) result(ps *preparedServer, r *serverRound, round int, seed
 		add("gc-source", "metricsx")
 	case r.gcSeen:
 		add("gc-source", "gctrace")
+	}
+	if r.dropped > 0 && r.metrics == nil {
+		add("warn-gctrace", fmt.Sprintf("%d GC cycles beyond the first %d of a round were not kept; the GC figures cover only the start of the load", r.dropped, maxCycles))
 	}
 	add("machine-order", fmt.Sprintf("interleaved, random each round (seed %d)", seed))
 

@@ -14,12 +14,13 @@ import (
 // serverProc is not implemented where there are no process groups to
 // stop: benchkit would leave server processes behind.
 type serverProc struct {
-	pid    int
-	start  time.Time
-	done   chan struct{}
-	tail   tailBuffer
-	cycles []metricsx.GCCycle
-	trace  metricsx.GCTraceStats
+	pid     int
+	start   time.Time
+	done    chan struct{}
+	tail    tailBuffer
+	cycles  []metricsx.GCCycle
+	dropped int
+	trace   metricsx.GCTraceStats
 }
 
 func startServer(path string, args, env []string, dir string) (*serverProc, error) {

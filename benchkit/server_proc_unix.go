@@ -32,13 +32,16 @@ type serverProc struct {
 	copiers    sync.WaitGroup
 	tail       tailBuffer // the server's own output, both streams
 	cycles     []metricsx.GCCycle
+	dropped    int // cycles beyond maxCycles
 	trace      metricsx.GCTraceStats
 }
 
-// maxCycles bounds the GC cycles kept for one round: a server that
-// collects 1000 times a second for a 10-minute round stays below it, at
-// about 150 bytes a cycle.
-const maxCycles = 1 << 20
+// maxCycles bounds the GC cycles kept for one round, at about 150 bytes
+// a cycle (20 MiB): a server that collects 200 times a second for a
+// 10-minute round stays below it, and one that prints gctrace lines of
+// its own cannot make the measuring process allocate without bound.
+// Cycles beyond it are counted in dropped.
+const maxCycles = 1 << 17
 
 func startServer(path string, args, env []string, dir string) (*serverProc, error) {
 	devnull, err := os.Open(os.DevNull)
@@ -65,6 +68,8 @@ func startServer(path string, args, env []string, dir string) (*serverProc, erro
 		for r.Scan() {
 			if len(p.cycles) < maxCycles {
 				p.cycles = append(p.cycles, r.Cycle())
+			} else {
+				p.dropped++
 			}
 		}
 		p.trace = r.Stats()
