@@ -501,6 +501,13 @@ func (b *ServerBench) grace() time.Duration {
 	return defaultGrace
 }
 
+// maxCycles bounds the GC cycles kept for one round, at about 150 bytes
+// a cycle (20 MiB): a server that collects 200 times a second for a
+// 10-minute round stays below it, and one that prints gctrace lines of
+// its own cannot make the measuring process allocate without bound.
+// Cycles beyond it are counted in dropped.
+const maxCycles = 1 << 17
+
 // readyPoll is the interval between readiness checks: short against a
 // Go server's start-up (a few milliseconds natively, some hundreds under
 // qemu-user), long enough not to compete with it for the CPU.

@@ -36,13 +36,6 @@ type serverProc struct {
 	trace      metricsx.GCTraceStats
 }
 
-// maxCycles bounds the GC cycles kept for one round, at about 150 bytes
-// a cycle (20 MiB): a server that collects 200 times a second for a
-// 10-minute round stays below it, and one that prints gctrace lines of
-// its own cannot make the measuring process allocate without bound.
-// Cycles beyond it are counted in dropped.
-const maxCycles = 1 << 17
-
 func startServer(path string, args, env []string, dir string) (*serverProc, error) {
 	devnull, err := os.Open(os.DevNull)
 	if err != nil {
