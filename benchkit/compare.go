@@ -50,7 +50,7 @@ type CompareOptions struct {
 //
 // cpu is among them because go test reports the CPU it sees, and a
 // translated process sees another one (Rosetta 2 shows "VirtualApple").
-const autoIgnore = "exec,translated,emulated,cpu,round,rss-source,gocache"
+const autoIgnore = "exec,translated,emulated,cpu,round,rss-source,gc-source,gocache"
 
 // Prefixes of per-round keys (see KEYS.md): machine state that varies from
 // round to round, and warnings written as sentences. Results are stripped
