@@ -38,6 +38,22 @@
 // no hard affinity) — as machine-* and warn-* keys of the results.
 // [NewProgress] shows runs done and an ETA when stderr is a terminal.
 //
+// # Servers under load
+//
+// [ServerBench] compares HTTP servers — frameworks, or one program built
+// native and for another architecture — in interleaved rounds. Each round
+// starts a [Server] (a command, or a Go package built for a GOOS/GOARCH
+// and started as [ChooseExec] says) in its own process group with
+// gctrace=1 appended to its GODEBUG, waits for it to accept connections
+// or answer a health URL within a bound, loads it with benchkit/load,
+// and stops it with SIGTERM, then SIGKILL of the whole group. A round
+// records throughput, latency quantiles, GC pause p99, GC cycles per
+// second, GC CPU share and allocation rate (from the server's gctrace, or
+// its metricsx endpoint), peak RSS and CPU time. A server that never
+// becomes ready, crashes or ignores SIGTERM ends its round with a
+// [ServerError] carrying its last output, never a hang.
+// [Report.WriteMetrics] prints a row per metric and a column per server.
+//
 // # Comparing results
 //
 // A [Builder] reads results in the Go benchmark format (go test -bench
