@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -31,6 +32,10 @@ type GCTraceCommand struct {
 
 	// Stderr receives the program's own standard error, without the
 	// gctrace lines (see GCTraceReader). Nil drops it.
+	//
+	// As with os/exec, if Stdout and Stderr are the same writer, and of
+	// a type that can be compared with ==, at most one goroutine at a
+	// time calls its Write.
 	Stderr io.Writer
 }
 
@@ -69,7 +74,15 @@ func RunGCTrace(ctx context.Context, c GCTraceCommand) (*GCTraceResult, error) {
 	cmd := exec.CommandContext(ctx, c.Path, c.Args...)
 	cmd.Dir = c.Dir
 	cmd.Stdin = c.Stdin
-	cmd.Stdout = c.Stdout
+	stdout, stderr := c.Stdout, c.Stderr
+	if _, isFile := stdout.(*os.File); !isFile && stdout != nil && sameWriter(stdout, stderr) {
+		// os/exec copies Stdout in a goroutine of its own while the
+		// reader below writes Stderr's lines: one lock for both, as
+		// os/exec itself gives when it does all the copying.
+		lw := &lockedWriter{w: stdout}
+		stdout, stderr = lw, lw
+	}
+	cmd.Stdout = stdout
 	env := c.Env
 	if env == nil {
 		env = os.Environ()
@@ -100,7 +113,7 @@ func RunGCTrace(ctx context.Context, c GCTraceCommand) (*GCTraceResult, error) {
 	done := make(chan scanned, 1)
 	go func() {
 		var s scanned
-		r := NewGCTraceReader(pr, c.Stderr)
+		r := NewGCTraceReader(pr, stderr)
 		for r.Scan() {
 			s.cycles = append(s.cycles, r.Cycle())
 		}
@@ -171,4 +184,28 @@ func WithGCTrace(env []string) []string {
 		godebug += ","
 	}
 	return append(out, "GODEBUG="+godebug+"gctrace=1")
+}
+
+// sameWriter reports whether a and b are the same writer, as os/exec
+// decides it: == on the interfaces, which panics for uncomparable types
+// (those are never the same writer here).
+func sameWriter(a, b io.Writer) (same bool) {
+	defer func() {
+		if recover() != nil {
+			same = false
+		}
+	}()
+	return a == b
+}
+
+// lockedWriter serializes the writes of two goroutines to one writer.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }

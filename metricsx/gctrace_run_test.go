@@ -69,6 +69,28 @@ func TestRunGCTrace(t *testing.T) {
 	t.Run("exit status", func(t *testing.T) { testRunExitStatus(t, prog) })
 	t.Run("cancel", func(t *testing.T) { testRunCancel(t, prog) })
 	t.Run("orphan", func(t *testing.T) { testRunOrphan(t, prog) })
+	t.Run("one writer", func(t *testing.T) { testRunOneWriter(t, prog) })
+}
+
+// testRunOneWriter gives the program's standard output and standard
+// error one writer, as metricsdump -gctrace does: os/exec copies the
+// output in one goroutine while the trace reader passes the program's
+// own stderr lines on from another, and -race caught them writing to a
+// bytes.Buffer at once. Both must arrive, and in order of each stream.
+func testRunOneWriter(t *testing.T, prog string) {
+	var both bytes.Buffer
+	res, err := metricsx.RunGCTrace(t.Context(), metricsx.GCTraceCommand{
+		Path: prog, Args: []string{"-cycles", "10", "-noise"}, Stdout: &both, Stderr: &both,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Cycles) == 0 {
+		t.Fatal("no GC cycles read")
+	}
+	if both.Len() == 0 {
+		t.Error("nothing of the program's own output arrived")
+	}
 }
 
 // testRunOrphan runs a program that exits, leaving a sleeping child that

@@ -48,6 +48,7 @@ func sandbox(t *testing.T, userFile string, env ...string) string {
 		os.Unsetenv(k)
 	}
 	t.Setenv("HOME", home)
+	testenv.QuietTelemetry(t, home) // no telemetry child may outlive the test's go commands
 	t.Setenv("PATH", filepath.Dir(goCmd)+":/usr/bin:/bin")
 	t.Setenv("GOROOT", goroot)
 	for _, kv := range env {

@@ -83,6 +83,7 @@ func intelGoOnAppleSilicon(t *testing.T) {
 	t.Setenv(hostFactsEnv, factsFile)
 	t.Setenv("HOME", home)
 	t.Setenv("XDG_CONFIG_HOME", filepath.Join(home, ".config"))
+	testenv.QuietTelemetry(t, home) // no telemetry child may outlive a go command run here
 	t.Setenv("PATH", filepath.Join(root, "bin")+string(os.PathListSeparator)+os.Getenv("PATH"))
 	for _, v := range []string{"GOROOT", "GOPATH", "GOMODCACHE", "GOBIN", "GOENV", "GOTOOLCHAIN", "GOFLAGS"} {
 		t.Setenv(v, "")

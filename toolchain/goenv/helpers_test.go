@@ -45,6 +45,7 @@ func newSetup(t *testing.T) *testSetup {
 	dir := t.TempDir()
 	s := &testSetup{t: t, dir: dir, home: filepath.Join(dir, "home"), goroot: filepath.Join(dir, "goroot"), goCmd: goCmd}
 	s.userEnv = filepath.Join(s.home, ".config", "go", "env")
+	testenv.QuietTelemetry(t, s.home) // the fixes run the go command with this HOME
 	writeFile(t, filepath.Join(s.goroot, "go.env"), releaseGoEnvText(t))
 	if err := os.MkdirAll(filepath.Join(s.goroot, "pkg", "tool"), 0o755); err != nil {
 		t.Fatal(err)

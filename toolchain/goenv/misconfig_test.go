@@ -1,6 +1,8 @@
 package goenv
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -154,5 +156,20 @@ func TestGoCommandForeignArch(t *testing.T) {
 	f, ok := findID(fs, "ARCH-GO-FOREIGN")
 	if !ok || !strings.Contains(f.Message, "rosetta") {
 		t.Errorf("ARCH-GO-FOREIGN = %+v, %v; all: %v", f, ok, fs)
+	}
+}
+
+// TestTelemetryDefault resolves GOTELEMETRY without a mode file: local,
+// by default. The oracle cases turn telemetry off (testenv.QuietTelemetry)
+// so that no telemetry child outlives their go commands; this checks
+// without running the go command what they no longer show.
+func TestTelemetryDefault(t *testing.T) {
+	s := newSetup(t)
+	if err := os.Remove(filepath.Join(s.home, ".config", "go", "telemetry", "mode")); err != nil {
+		t.Fatal(err)
+	}
+	v, ok := s.resolve().Lookup("GOTELEMETRY")
+	if !ok || v.Value != "local" || v.Origin.Source != FromDefault {
+		t.Errorf("GOTELEMETRY = %+v, %v; want local from a default rule", v, ok)
 	}
 }

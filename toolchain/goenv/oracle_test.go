@@ -178,6 +178,9 @@ func TestResolveMatchesGoEnv(t *testing.T) {
 				// cases that set GOTOOLCHAIN set it to this release.
 				"GOTOOLCHAIN": "local",
 			}
+			// A telemetry child outliving "go env" would race the removal
+			// of home; TestTelemetryDefault covers the default mode.
+			testenv.QuietTelemetry(t, home)
 			if tc.user != "" {
 				writeFile(t, filepath.Join(home, ".config", "go", "env"), expand(tc.user))
 			}
