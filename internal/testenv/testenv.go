@@ -94,6 +94,17 @@ const Program = `package main
 func main() { println("hello from nativego test") }
 `
 
+// FmtProgram is a main package that imports fmt, for tests that depend on
+// the shape of a typical program's code, such as how far its entry point
+// lies from the end of its text: in Program's tiny binaries the runtime
+// ends the text soon after the entry point.
+const FmtProgram = `package main
+
+import "fmt"
+
+func main() { fmt.Println("hello from nativego test") }
+`
+
 // BuildSpec describes one cross-compiled test binary.
 type BuildSpec struct {
 	GOOS, GOARCH string
