@@ -38,7 +38,9 @@ type HTTPConfig struct {
 	// Header holds extra request headers. Host, if set, replaces the URL's.
 	Header http.Header
 	Body   []byte
-	// Timeout bounds each request, connecting included.
+	// Timeout bounds each request, connecting included; DefaultHTTPTimeout
+	// when zero. The HTTP/1.1 fast path lets a request run up to an eighth
+	// longer, so as not to move the connection's deadline per request.
 	Timeout  time.Duration
 	Protocol HTTPProtocol
 	// TLS configures https:// targets; nil uses the system's roots.

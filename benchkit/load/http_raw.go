@@ -59,7 +59,8 @@ type rawSession struct {
 	stopWatch func() bool
 	mu        sync.Mutex // guards conn against the AfterFunc
 	conn      net.Conn
-	reused    bool // conn has carried a request before
+	dl        time.Time // conn's deadline, as last set by arm
+	reused    bool      // conn has carried a request before
 	cr        countingReader
 	br        *bufio.Reader
 }
@@ -95,9 +96,9 @@ func (s *rawSession) do(ctx context.Context) (o Outcome, retry bool) {
 			return Outcome{Err: err, Class: classOr(err, ClassConnect)}, false
 		}
 	}
-	if err := s.conn.SetDeadline(deadline(ctx, s.t.timeout)); err != nil {
+	if err := s.arm(ctx); err != nil {
 		s.closeConn()
-		return Outcome{Err: err, Class: ClassOther}, false
+		return Outcome{Err: err, Class: classOr(err, ClassOther)}, false
 	}
 	reused := s.reused
 	s.reused = true
@@ -132,6 +133,40 @@ func (s *rawSession) do(ctx context.Context) (o Outcome, retry bool) {
 	return o, false
 }
 
+// arm makes sure the connection's deadline leaves the next request at
+// least the target's timeout. Setting a deadline re-arms the runtime's
+// poll timers, a cost wrk does not pay per request, so the deadline is set
+// an eighth of the timeout further ahead and moved only once less than
+// the timeout remains: each request gets between 1 and 1.125 times the
+// timeout (or up to ctx's deadline), and the timers move once every
+// eighth of it rather than once a request.
+func (s *rawSession) arm(ctx context.Context) error {
+	now := time.Now()
+	if s.dl.Sub(now) >= s.t.timeout {
+		return nil
+	}
+	d := now.Add(s.t.timeout + s.t.timeout/8)
+	if cd, ok := ctx.Deadline(); ok && cd.Before(d) {
+		d = cd
+	}
+	if d.Equal(s.dl) {
+		return nil
+	}
+	// Under mu, so that a cancellation's past deadline is never
+	// overwritten: either it comes after this, or the context's error is
+	// already visible here.
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.ctx.Err(); err != nil {
+		return err
+	}
+	if err := s.conn.SetDeadline(d); err != nil {
+		return err
+	}
+	s.dl = d
+	return nil
+}
+
 func isTimeout(err error) bool {
 	var ne net.Error
 	return errors.As(err, &ne) && ne.Timeout()
@@ -161,6 +196,7 @@ func (s *rawSession) dial(ctx context.Context) error {
 	}
 	s.mu.Unlock()
 	s.reused = false
+	s.dl = time.Time{}
 	s.cr.r = c
 	s.br.Reset(&s.cr)
 	return nil

@@ -276,8 +276,41 @@ func toolchainModule(t testing.TB, version, goos, goarch string) download {
 		}
 		t.Fatalf("go mod download %s: %v", mod, err)
 	}
+	if err := makeExecutable(d.Dir); err != nil {
+		t.Fatalf("%s: %v", mod, err)
+	}
 	toolchainCache[mod] = d
 	return d
+}
+
+// makeExecutable sets the execute bits of the commands in a toolchain
+// module's tree. A module zip keeps no file modes, so go mod download
+// leaves bin/go and the tools unexecutable; the go command sets the bits
+// itself only when it switches to a toolchain (cmd/go/internal/toolchain),
+// so on a fresh module cache nothing else has.
+func makeExecutable(root string) error {
+	dirs := []string{filepath.Join(root, "bin")}
+	tools, _ := filepath.Glob(filepath.Join(root, "pkg", "tool", "*_*")) // goos_goarch
+	dirs = append(dirs, tools...)
+	for _, dir := range dirs {
+		entries, err := os.ReadDir(dir)
+		if err != nil {
+			return err
+		}
+		for _, e := range entries {
+			info, err := e.Info()
+			if err != nil {
+				return err
+			}
+			if !info.Mode().IsRegular() || info.Mode()&0o111 == 0o111 {
+				continue
+			}
+			if err := os.Chmod(filepath.Join(dir, e.Name()), info.Mode()|0o111); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // isNetworkError reports whether a go command error message says the
