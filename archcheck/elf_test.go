@@ -330,7 +330,10 @@ func elfCases(short bool) []elfCase {
 		cases = append(cases, elfCase{plat, goELF(spec)})
 		spec.Flags = []string{"-ldflags=-s -w"}
 		cases = append(cases, elfCase{plat + "/stripped", goELF(spec)})
-		if pieInternal[plat] {
+		// PIE changes the code of every package, so on a cold build cache
+		// each PIE build compiles the standard library again: two
+		// architectures show the dynamic tables' shape.
+		if pieInternal[plat] && (p.GOARCH == "amd64" || p.GOARCH == "arm64") {
 			spec.Flags = []string{"-buildmode=pie"}
 			cases = append(cases, elfCase{plat + "/pie", goELF(spec)})
 		}

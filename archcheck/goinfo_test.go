@@ -69,7 +69,7 @@ func TestGoInfoFields(t *testing.T) {
 	}{
 		{"linux-amd64-v3", testenv.BuildSpec{GOOS: "linux", GOARCH: "amd64", Env: []string{"GOAMD64=v3"}}},
 		{"linux-arm-6-trimpath", testenv.BuildSpec{GOOS: "linux", GOARCH: "arm", Env: []string{"GOARM=6"}, Flags: []string{"-trimpath"}}},
-		{"darwin-arm64-ldflags", testenv.BuildSpec{GOOS: "darwin", GOARCH: "arm64", Env: []string{"GOARM64=v8.1"}, Flags: []string{"-ldflags=-s -X main.x=y"}}},
+		{"darwin-arm64-ldflags", testenv.BuildSpec{GOOS: "darwin", GOARCH: "arm64", Env: []string{"GOARM64=v9.0,lse"}, Flags: []string{"-ldflags=-s -X main.x=y"}}},
 		{"windows-386", testenv.BuildSpec{GOOS: "windows", GOARCH: "386"}},
 	}
 	for _, tt := range tests {

@@ -82,7 +82,7 @@ func TestVersionMVariants(t *testing.T) {
 		name string
 		spec testenv.BuildSpec
 	}{
-		{"trimpath", testenv.BuildSpec{GOOS: "linux", GOARCH: "arm64", Flags: []string{"-trimpath"}}},
+		{"trimpath", testenv.BuildSpec{GOOS: "linux", GOARCH: "arm", Env: []string{"GOARM=6"}, Flags: []string{"-trimpath"}}},
 		{"ldflags-s-w", testenv.BuildSpec{GOOS: "darwin", GOARCH: "arm64", Flags: []string{"-ldflags=-s -w"}}},
 		// -X values with spaces and quotes make build settings that
 		// BuildInfo.String must quote.
@@ -289,7 +289,9 @@ func writeUniversal(t *testing.T, fat64 bool, thin ...string) string {
 // which debug/macho rejects) while every slice gets its own GoInfo.
 func TestVersionMUniversal(t *testing.T) {
 	arm := testenv.Build(t, testenv.BuildSpec{GOOS: "darwin", GOARCH: "arm64"})
-	amd := testenv.Build(t, testenv.BuildSpec{GOOS: "darwin", GOARCH: "amd64", Flags: []string{"-trimpath"}})
+	// -X makes the slices' build settings differ without compiling the
+	// standard library again, as -trimpath would.
+	amd := testenv.Build(t, testenv.BuildSpec{GOOS: "darwin", GOARCH: "amd64", Flags: []string{"-ldflags=-X main.slice=amd64"}})
 	for _, fat64 := range []bool{false, true} {
 		t.Run(fmt.Sprintf("fat64=%v", fat64), func(t *testing.T) {
 			uni := writeUniversal(t, fat64, arm, amd)
