@@ -16,6 +16,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -136,6 +137,9 @@ var (
 func Build(t testing.TB, spec BuildSpec) string {
 	t.Helper()
 	goCmd := GoTool(t)
+	if spec.CGO {
+		needCC(t)
+	}
 	buildMu.Lock()
 	defer buildMu.Unlock()
 	if p, ok := buildCache[spec.key()]; ok {
@@ -185,6 +189,25 @@ func Build(t testing.TB, spec BuildSpec) string {
 	}
 	buildCache[spec.key()] = out
 	return out
+}
+
+// needCC skips t when there is no C compiler for cgo (a machine with
+// only Go), and in CI fails it instead.
+func needCC(t testing.TB) {
+	t.Helper()
+	cc := os.Getenv("CC")
+	if cc == "" {
+		cc = "gcc"
+		if runtime.GOOS == "darwin" || runtime.GOOS == "freebsd" || runtime.GOOS == "openbsd" {
+			cc = "clang"
+		}
+	}
+	if f := strings.Fields(cc); len(f) > 0 {
+		cc = f[0]
+	}
+	if _, err := exec.LookPath(cc); err != nil {
+		skipOrFail(t, "no C compiler for cgo: %v", err)
+	}
 }
 
 // BuildBytes is Build, returning the binary's contents.

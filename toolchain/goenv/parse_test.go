@@ -185,7 +185,9 @@ func TestParseGOFLAGSMatchesGoCommand(t *testing.T) {
 			t.Parallel()
 			cmd := exec.CommandContext(t.Context(), goTool, "list", "-m")
 			cmd.Dir = dir
-			cmd.Env = append(cleanEnv(), "GOFLAGS="+v, "GOTOOLCHAIN=local", "GOENV=off")
+			// CGO_ENABLED=1: -race needs cgo, which is off by default
+			// where no C compiler is installed; go list -m runs none.
+			cmd.Env = append(cleanEnv(), "GOFLAGS="+v, "GOTOOLCHAIN=local", "GOENV=off", "CGO_ENABLED=1")
 			cmd.WaitDelay = 10 * time.Second
 			out, err := cmd.CombinedOutput()
 			goFails := err != nil
