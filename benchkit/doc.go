@@ -28,8 +28,8 @@
 // folds the parent's memory high-water mark into the child's, so a Go
 // parent with a large heap made /bin/true look hundreds of MiB large;
 // Measure reads the child's own high-water mark at its exit instead, and
-// where a memory cgroup can be made it also reports the whole tree's
-// peak, labelled as such. Cancelling a run, or its timeout, kills the
+// when asked (MeasureOptions.TreePeak) and a memory cgroup can be made it
+// also reports the whole tree's peak, labelled as such. Cancelling a run, or its timeout, kills the
 // whole process group.
 //
 // [ReadMachineState] records what spoils comparisons — CPU frequency

@@ -63,7 +63,7 @@ func TestPeakRSS200MiB(t *testing.T) {
 		t.Skip("builds and runs a 200 MiB program in -short mode")
 	}
 	bin := testenv.Build(t, testenv.BuildSpec{GOOS: runtime.GOOS, GOARCH: runtime.GOARCH, Source: allocProgram})
-	r := measureOnce(t, Command{Args: []string{bin}}, nil)
+	r := measureOnce(t, Command{Args: []string{bin}}, &MeasureOptions{TreePeak: true})
 	t.Logf("peak RSS %.1f MiB (%s), tree peak %.1f MiB", float64(r.PeakRSS)/mib, r.PeakRSSSource, float64(r.TreePeak)/mib)
 	if lo, hi := int64(200*mib), int64(220*mib); r.PeakRSS < lo || r.PeakRSS > hi {
 		t.Errorf("peak RSS = %d bytes, want 200 MiB within 10%%", r.PeakRSS)

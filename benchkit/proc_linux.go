@@ -53,8 +53,17 @@ func sysProcAttr(trace bool) *syscall.SysProcAttr {
 	return &syscall.SysProcAttr{Setpgid: true, Ptrace: trace}
 }
 
-// selfHWM returns this process's VmHWM in bytes, or 0.
-func selfHWM() int64 { return readHWM("/proc/self/status") }
+// selfHWM returns this process's own peak RSS in bytes, or 0: its
+// ru_maxrss, which is at least its address space's high-water mark (what
+// a child inherits at exec) and costs one system call, where reading
+// VmHWM from /proc/self/status costs tens of microseconds.
+func selfHWM() int64 {
+	var ru unix.Rusage
+	if unix.Getrusage(unix.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return ru.Maxrss * maxrssUnit
+}
 
 // readHWM reads the VmHWM line of a /proc/<pid>/status file, in bytes.
 func readHWM(name string) int64 {
@@ -65,10 +74,25 @@ func readHWM(name string) int64 {
 	return parseHWM(b)
 }
 
+// seize makes this thread the tracer of pid, a child that has just
+// execed, with an exit stop and nothing else intercepted. It reports
+// false when the child cannot be traced, such as when it has already
+// exited: the run then has no exit-time VmHWM. ptrace refused outright
+// (a seccomp filter, qemu-user) disables tracing from now on.
+func seize(pid int) bool {
+	const opts = unix.PTRACE_O_TRACEEXIT | unix.PTRACE_O_EXITKILL
+	_, _, errno := unix.Syscall6(unix.SYS_PTRACE, unix.PTRACE_SEIZE, uintptr(pid), 0, opts, 0, 0)
+	if errno == syscall.ENOSYS || errno == syscall.EACCES {
+		noTrace()
+	}
+	return errno == 0
+}
+
 // waitProc waits for pid, a traced child when trace is set, and
 // returns its status and rusage. It runs on the thread that started
-// pid.
-func waitProc(pid int, trace bool, tree *treeCgroup, g *group) waitOutcome {
+// pid. traceme says the child was started with PTRACE_TRACEME and stops
+// after its execve; otherwise a traced child was seized after it.
+func waitProc(pid int, trace, traceme bool, tree *treeCgroup, g *group) waitOutcome {
 	if !trace {
 		// Wait for the exit without reaping, so that the process ID
 		// still names the group while what is left of it is killed.
@@ -98,7 +122,7 @@ func waitProc(pid int, trace bool, tree *treeCgroup, g *group) waitOutcome {
 	}
 
 	var w waitOutcome
-	execStop, sawExit := true, false
+	execStop, sawExit := traceme, false
 	for {
 		var ws syscall.WaitStatus
 		var ru syscall.Rusage
@@ -149,6 +173,10 @@ func waitProc(pid int, trace bool, tree *treeCgroup, g *group) waitOutcome {
 			g.exited()
 		case sig == syscall.SIGTRAP && ws.TrapCause() > 0:
 			// Another ptrace event (a later execve): continue.
+		case int(ws)>>16 == unix.PTRACE_EVENT_STOP:
+			// A seized child's group-stop (SIGSTOP and the like, after
+			// its signal-delivery stop): no signal can be injected
+			// here; continuing resumes it.
 		default:
 			// A signal for the program: deliver it.
 			cont = int(sig)

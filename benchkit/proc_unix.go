@@ -93,21 +93,30 @@ func startAndWait(ctx context.Context, path string, s *procSpec) (*procResult, e
 	waited := make(chan waitOutcome, 1)
 	go func() {
 		// ForkExec with ptrace and every later ptrace request must come
-		// from one thread. The thread is never unlocked: it exits with
-		// this goroutine, taking any tracing state with it.
+		// from one thread. It is unlocked only once the child is reaped;
+		// otherwise it exits with this goroutine, taking any tracing
+		// state with it.
 		runtime.LockOSThread()
 		files := []uintptr{devnull.Fd(), outW.Fd(), errW.Fd()}
 		trace := s.exitHWM && canTrace()
+		// Joining a cgroup needs the child stopped before it runs any
+		// code of its own: the stop after a traced execve. Without one,
+		// the child is traced from just after its execve instead, which
+		// spares the run that stop.
+		traceme := trace && s.tree != nil
 		floor := selfHWM()
 		start := time.Now()
-		pid, err := syscall.ForkExec(path, s.args, &syscall.ProcAttr{Dir: s.dir, Env: s.env, Files: files, Sys: sysProcAttr(trace)})
-		if err != nil && trace && traceRefused(err) {
+		pid, err := syscall.ForkExec(path, s.args, &syscall.ProcAttr{Dir: s.dir, Env: s.env, Files: files, Sys: sysProcAttr(traceme)})
+		if err != nil && traceme && traceRefused(err) {
 			// ptrace is not allowed here (a seccomp filter, qemu-user):
 			// measure without it from now on.
 			noTrace()
-			trace = false
+			trace, traceme = false, false
 			start = time.Now()
 			pid, err = syscall.ForkExec(path, s.args, &syscall.ProcAttr{Dir: s.dir, Env: s.env, Files: files, Sys: sysProcAttr(false)})
+		}
+		if err == nil && trace && !traceme {
+			trace = seize(pid)
 		}
 		outW.Close()
 		errW.Close()
@@ -120,7 +129,14 @@ func startAndWait(ctx context.Context, path string, s *procSpec) (*procResult, e
 		if err != nil {
 			return
 		}
-		waited <- waitProc(pid, trace, s.tree, g)
+		w := waitProc(pid, trace, traceme, s.tree, g)
+		if w.err == nil {
+			// The child is reaped, so this thread traces nothing any
+			// more: it can serve other goroutines rather than exit
+			// with this one, sparing the next run a new thread.
+			runtime.UnlockOSThread()
+		}
+		waited <- w
 	}()
 
 	st := <-startedc

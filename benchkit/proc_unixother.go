@@ -16,6 +16,7 @@ func canTrace() bool              { return false }
 func noTrace()                    {}
 func traceRefused(err error) bool { return false }
 func selfHWM() int64              { return 0 }
+func seize(pid int) bool          { return false }
 
 func sysProcAttr(trace bool) *syscall.SysProcAttr {
 	return &syscall.SysProcAttr{Setpgid: true}
@@ -25,7 +26,7 @@ func sysProcAttr(trace bool) *syscall.SysProcAttr {
 // right after the leader is reaped; the leader's ID cannot be handed to
 // a new process while the rest of its group lives, so the kill reaches
 // only the leftovers of this group.
-func waitProc(pid int, trace bool, tree *treeCgroup, g *group) waitOutcome {
+func waitProc(pid int, trace, traceme bool, tree *treeCgroup, g *group) waitOutcome {
 	var w waitOutcome
 	var err error
 	for {

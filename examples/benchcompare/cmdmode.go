@@ -47,6 +47,7 @@ func runCommands(stdout, stderr io.Writer, args []string) int {
 	warmup := fs.Int("warmup", 0, "unmeasured runs of each command first")
 	fresh := fs.Bool("fresh-gocache", false, "give every run a new empty GOCACHE (GOCACHE=off is not a thing since Go 1.12)")
 	timeout := fs.Duration("timeout", 0, "kill a run, with its process group, after `d`")
+	tree := fs.Bool("tree-peak", false, "also measure each run's whole process tree in a memory cgroup of its own (Linux; adds a cgroup migration to every run)")
 	out := fs.String("o", "", "also write the raw results to `file` (Go benchmark format)")
 	if err := fs.Parse(args); err != nil {
 		if err == flag.ErrHelp {
@@ -70,7 +71,7 @@ func runCommands(stdout, stderr io.Writer, args []string) int {
 	}
 	p := newProgress(stderr, "runs")
 	m, err := benchkit.Measure(ctx, cmds, &benchkit.MeasureOptions{
-		Runs: *runs, Warmup: *warmup, FreshGOCACHE: *fresh, Timeout: *timeout,
+		Runs: *runs, Warmup: *warmup, FreshGOCACHE: *fresh, Timeout: *timeout, TreePeak: *tree,
 		Config: ms.Config(), Progress: p.Update,
 	})
 	p.Done()

@@ -206,7 +206,7 @@ func headline(ctx context.Context, stdout, stderr io.Writer, quick bool, emu str
 	}
 	env := append(baseEnv, "GOOS=linux", "GOARCH=amd64")
 	var cmds []benchkit.Command
-	opts := &benchkit.MeasureOptions{Runs: buildRounds, Timeout: 30 * time.Minute, Config: extra}
+	opts := &benchkit.MeasureOptions{Runs: buildRounds, Timeout: 30 * time.Minute, Config: extra, TreePeak: true}
 	if quick {
 		src := filepath.Join(one, "main.go")
 		cmds = []benchkit.Command{
