@@ -375,3 +375,29 @@ BenchmarkX 1 7 ns/op
 		t.Errorf("warnings (-want +got):\n%s", diff)
 	}
 }
+
+// TestSVGLegendNamesHowColumnsRan labels an emulated column once, whether
+// or not its name already says so.
+func TestSVGLegendNamesHowColumnsRan(t *testing.T) {
+	in := func(config string, emulated bool, ns int) string {
+		s := fmt.Sprintf("config: %s\nemulated: %t\ngoarch: amd64\n", config, emulated)
+		for range 6 {
+			s += fmt.Sprintf("BenchmarkX 1 %d ns/op\n", ns)
+			ns++
+		}
+		return s
+	}
+	for _, tt := range []struct{ name, want string }{
+		{"emulated", ">emulated<"},
+		{"arm64", ">arm64 (emulated)<"},
+	} {
+		r := readString(t, benchkit.CompareOptions{}, in("native", false, 100), in(tt.name, true, 900))
+		var b strings.Builder
+		if err := r.WriteSVG(&b); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(b.String(), tt.want) {
+			t.Errorf("column %q: legend has no %q:\n%s", tt.name, tt.want, b.String())
+		}
+	}
+}

@@ -138,13 +138,16 @@ func svgTablePanel(b *strings.Builder, t *Table, y float64, l *svgLayout) float6
 	y += svgFont + 10
 	lx := float64(svgMargin)
 	for j, col := range t.Columns {
+		// A column already named for how it ran ("emulated") is not
+		// labelled twice.
 		name := col.Name
+		lower := strings.ToLower(name)
 		switch {
 		case j == 0 && len(t.Columns) > 1:
 			name += " (baseline)"
-		case col.Translated:
+		case col.Translated && !strings.Contains(lower, "translated"):
 			name += " (translated)"
-		case col.Emulated:
+		case col.Emulated && !strings.Contains(lower, "emulated"):
 			name += " (emulated)"
 		}
 		itemW := 16 + float64(width(name))*svgCharW + 18
