@@ -108,6 +108,9 @@ type Run struct {
 	Command int // index of the command in Measurement.Commands
 	Round   int
 
+	// Wall runs from the start to the observed exit. On Linux the time
+	// the process stood at a ptrace stop while Measure read its peak
+	// memory (or moved it into its cgroup) is taken off.
 	Wall time.Duration
 	// User and Sys are CPU time of the process and every descendant it
 	// waited for (wait4's rusage), such as the compiler and linker a

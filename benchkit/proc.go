@@ -37,6 +37,8 @@ type procSpec struct {
 
 // A procResult is what one process cost.
 type procResult struct {
+	// wall runs from the start to the observed exit, less the time the
+	// process was held at ptrace stops for the measurement's own work.
 	wall, user, sys time.Duration
 	// startup is the time to the first byte on standard output, or to
 	// exit when the process wrote nothing.

@@ -152,6 +152,12 @@ func waitProc(pid int, trace, traceme bool, tree *treeCgroup, g *group) waitOutc
 			continue
 		}
 		sig := ws.StopSignal()
+		// The process stands still from its stop until it is continued;
+		// the time this thread spends in between (reading VmHWM, joining
+		// a cgroup) is the measurement's, not the command's, and is taken
+		// off its wall time.
+		seen := time.Now()
+		wasExec := execStop
 		cont := 0
 		switch {
 		case execStop && sig == syscall.SIGTRAP:
@@ -182,5 +188,10 @@ func waitProc(pid int, trace, traceme bool, tree *treeCgroup, g *group) waitOutc
 			cont = int(sig)
 		}
 		syscall.PtraceCont(pid, cont)
+		held := time.Since(seen)
+		w.held += held
+		if wasExec {
+			w.heldExec += held
+		}
 	}
 }

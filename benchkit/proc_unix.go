@@ -15,11 +15,15 @@ import (
 
 // A waitOutcome is what the waiting thread learned.
 type waitOutcome struct {
-	status  syscall.WaitStatus
-	rusage  syscall.Rusage
-	end     time.Time // when the exit was observed
-	exitHWM int64
-	err     error
+	status syscall.WaitStatus
+	rusage syscall.Rusage
+	end    time.Time // when the exit was observed
+	// held is how long the tracer kept the process stopped at its
+	// ptrace stops; heldExec the part at the stop after its execve,
+	// before it could write anything.
+	held, heldExec time.Duration
+	exitHWM        int64
+	err            error
 }
 
 // A group is a started process and its process group, which it leads.
@@ -166,7 +170,7 @@ func startAndWait(ctx context.Context, path string, s *procSpec) (*procResult, e
 	}
 
 	res := &procResult{
-		wall:     w.end.Sub(st.start),
+		wall:     w.end.Sub(st.start) - w.held,
 		user:     time.Duration(w.rusage.Utime.Nano()),
 		sys:      time.Duration(w.rusage.Stime.Nano()),
 		maxRSS:   int64(w.rusage.Maxrss) * maxrssUnit,
@@ -185,7 +189,7 @@ func startAndWait(ctx context.Context, path string, s *procSpec) (*procResult, e
 	if !fb.first.IsZero() {
 		// The reader may see the first byte only after the exit was
 		// observed; it was written before.
-		res.startup, res.startupEvent = min(fb.first.Sub(st.start), res.wall), "first-byte"
+		res.startup, res.startupEvent = min(fb.first.Sub(st.start)-w.heldExec, res.wall), "first-byte"
 	}
 	return res, nil
 }
