@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -73,6 +74,18 @@ const shutdownDelay = 5 * time.Second
 func RunGCTrace(ctx context.Context, c GCTraceCommand) (*GCTraceResult, error) {
 	cmd := exec.CommandContext(ctx, c.Path, c.Args...)
 	cmd.Dir = c.Dir
+	if cmd.Err == nil {
+		// A program that is not there is reported here, not by a forked
+		// child whose exec failed: under qemu-user 7.2 such a child now
+		// and then hangs instead of exiting, and its parent with it.
+		p := cmd.Path
+		if !filepath.IsAbs(p) && c.Dir != "" {
+			p = filepath.Join(c.Dir, p)
+		}
+		if _, err := os.Stat(p); err != nil {
+			return &GCTraceResult{}, err
+		}
+	}
 	cmd.Stdin = c.Stdin
 	stdout, stderr := c.Stdout, c.Stderr
 	if _, isFile := stdout.(*os.File); !isFile && stdout != nil && sameWriter(stdout, stderr) {
