@@ -159,6 +159,9 @@ func mbPiece(what string, set func(*GCCycle, uint64)) piece {
 	return piece{num: set, max: 1<<64 - 1, what: what}
 }
 
+// numberPiece is the index in pieces of the cycle number.
+const numberPiece = 1
+
 var pieces = []piece{
 	lit("gc "),
 	{num: func(c *GCCycle, v uint64) { c.N = v }, max: 1<<64 - 1, what: "cycle number"},

@@ -474,3 +474,26 @@ func TestGCTraceReaderDigitsInTear(t *testing.T) {
 		t.Errorf("cycles %v, %d torn; want %v and 1 torn", got, st.Torn, want)
 	}
 }
+
+// TestGCTraceReaderDigitsInFirstTear is TestGCTraceReaderDigitsInTear
+// for the first cycle of a run: with no cycle read yet, "gc " + "app:
+// step 0 working" + " ok", then "1" + "app: step 2" + " @0.024s ..." was
+// mended as cycle 2, and the next cycle, 2, then seemed to go backwards
+// (seen once in CI). Before any cycle, numbering starts at 1.
+func TestGCTraceReaderDigitsInFirstTear(t *testing.T) {
+	in := "app: step 0 workinggc  ok\n" +
+		"1app: step 2 @0.024s 1%: 0.95+3.9+0.10 ms clock, 1.9+0/1.0/0.70+0.21 ms cpu, 3->4->4 MB, 4 MB goal, 0 MB stacks, 0 MB globals, 2 P\n" +
+		" working ok\n" +
+		"gc 2 @0.045s 2%: 2.6+1.7+0.004 ms clock, 5.2+0/1.8/2.1+0.009 ms cpu, 7->9->9 MB, 8 MB goal, 0 MB stacks, 0 MB globals, 2 P\n"
+	cycles, st, err := scanAll([]byte(in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []uint64
+	for _, c := range cycles {
+		got = append(got, c.N)
+	}
+	if want := []uint64{2}; !cmp.Equal(want, got) || st.Torn != 1 {
+		t.Errorf("cycles %v, %d torn; want %v and 1 torn", got, st.Torn, want)
+	}
+}
