@@ -261,8 +261,8 @@ const (
 // the end of a piece and j the start of the next; the first k, and for
 // it the first j, that make the line parse win, if the cycle's number
 // follows the last one read: it may skip only as many cycles as lines
-// were given up as torn since. Before any cycle was read, a number taken
-// from next must start it. Without that check other output that ends
+// were given up as torn since. Before any cycle was read, a number found
+// in next after other output must be 1 plus the lines given up. Without that check other output that ends
 // in digits could stand for a number: "18" + "app: step 167" + " @0.2s"
 // would read as cycle 167, with "18app: step " taken for other output.
 func (r *GCTraceReader) repair(next []byte) bool {
@@ -306,10 +306,10 @@ func (r *GCTraceReader) repairAt(at int, next []byte) bool {
 			if r.lastN > 0 && (c.N <= r.lastN || c.N > r.lastN+1+r.tornSince) {
 				continue
 			}
-			if r.lastN == 0 && e.tok <= numberPiece && j > 0 {
-				// No cycle read yet to check against a cycle number
-				// found after other output in the continuation: it
-				// may be that output's digits.
+			if r.lastN == 0 && e.tok <= numberPiece && j > 0 && c.N > 1+r.tornSince {
+				// A cycle number found after other output in the
+				// continuation may be that output's digits; with no
+				// cycle read yet, it must be where numbering starts.
 				continue
 			}
 			c.Repaired = true

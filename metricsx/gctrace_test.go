@@ -497,3 +497,18 @@ func TestGCTraceReaderDigitsInFirstTear(t *testing.T) {
 		t.Errorf("cycles %v, %d torn; want %v and 1 torn", got, st.Torn, want)
 	}
 }
+
+// TestGCTraceReaderFirstTearMended: the first cycle's line torn after
+// "gc ", its rest after other output that ends in digits, is still mended
+// with the number where numbering starts.
+func TestGCTraceReaderFirstTearMended(t *testing.T) {
+	in := "gc app: step 0 working ok\n" +
+		"app: step 11 @0.024s 1%: 0.95+3.9+0.10 ms clock, 1.9+0/1.0/0.70+0.21 ms cpu, 3->4->4 MB, 4 MB goal, 0 MB stacks, 0 MB globals, 2 P\n"
+	cycles, st, err := scanAll([]byte(in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cycles) != 1 || cycles[0].N != 1 || !cycles[0].Repaired || st.Torn != 0 {
+		t.Errorf("cycles %+v, stats %+v; want cycle 1, mended", cycles, st)
+	}
+}
