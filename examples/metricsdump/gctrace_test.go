@@ -59,7 +59,9 @@ func testGCTraceJSON(t *testing.T, prog string) {
 	if !strings.Contains(stderr.String(), "/gc/cycles/total:gc-cycles 12\n") {
 		t.Errorf("the program's output is not on stderr:\n%s", stderr.Bytes())
 	}
-	if got.Cycles < 11 || got.Cycles > 12 || got.Forced < 2 || got.ExitCode != 0 || got.PauseMax <= 0 || got.Trace.Torn != 0 {
+	// The program can exit while the runtime is still printing its last
+	// cycle's line: that line is then cut, and counted as torn.
+	if got.Cycles < 11 || got.Cycles > 12 || got.Forced < 2 || got.ExitCode != 0 || got.PauseMax <= 0 || got.Trace.Torn > int64(12-got.Cycles) {
 		t.Errorf("implausible summary %+v", got)
 	}
 }
