@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/nativego/nativego/archcheck"
+	"github.com/nativego/nativego/internal/procgroup"
 	"github.com/nativego/nativego/internal/report"
 )
 
@@ -270,7 +271,7 @@ func output(ctx context.Context, args, env []string) ([]byte, error) {
 	cmd.Env = append(os.Environ(), env...)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
-	setProcessGroup(cmd)
+	procgroup.Set(cmd)
 	cmd.WaitDelay = 5 * time.Second
 	out, err := cmd.Output()
 	if err != nil {

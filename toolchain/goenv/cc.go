@@ -6,6 +6,8 @@ import (
 	"os/exec"
 	"strings"
 	"time"
+
+	"github.com/nativego/nativego/internal/procgroup"
 )
 
 // ccTimeout bounds "$CC -dumpmachine", which answers in milliseconds; a
@@ -33,7 +35,7 @@ func (l *linter) auditCC(ctx context.Context) {
 	defer cancel()
 	cmd := exec.CommandContext(ctx, prog, append(words[1:], "-dumpmachine")...)
 	cmd.Env = []string{"PATH=" + l.env.PATH}
-	setProcessGroup(cmd)
+	procgroup.Set(cmd)
 	cmd.WaitDelay = time.Second
 	var stdout bytes.Buffer
 	cmd.Stdout = &stdout
