@@ -27,7 +27,9 @@
 // latency (first byte on stdout, or exit), and peak RSS. On Linux exec
 // folds the parent's memory high-water mark into the child's, so a Go
 // parent with a large heap made /bin/true look hundreds of MiB large;
-// Measure reads the child's own high-water mark at its exit instead, and
+// Measure reads the child's own high-water mark at its exit instead —
+// from the kernel's taskstats exit records where it may (root), which
+// does not stop the child, else at a ptrace exit stop — and
 // when asked (MeasureOptions.TreePeak) and a memory cgroup can be made it
 // also reports the whole tree's peak, labelled as such. Cancelling a run, or its timeout, kills the
 // whole process group.

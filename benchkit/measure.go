@@ -110,7 +110,8 @@ type Run struct {
 
 	// Wall runs from the start to the observed exit. On Linux the time
 	// the process stood at a ptrace stop while Measure read its peak
-	// memory (or moved it into its cgroup) is taken off.
+	// memory (or moved it into its cgroup) is taken off; with taskstats
+	// (below) the process is not stopped at all.
 	Wall time.Duration
 	// User and Sys are CPU time of the process and every descendant it
 	// waited for (wait4's rusage), such as the compiler and linker a
@@ -125,12 +126,16 @@ type Run struct {
 
 	// PeakRSS is the largest resident set size of any single process of
 	// the run, in bytes; 0 when it could not be known. PeakRSSSource
-	// says where it came from: "wait4" (ru_maxrss), "vmhwm" (the first
-	// process's VmHWM at its exit, when ru_maxrss held the measuring
-	// process's own high-water mark) or "unknown".
+	// says where it came from: "wait4" (ru_maxrss); when ru_maxrss held
+	// the measuring process's own high-water mark (Linux, see
+	// proc_linux.go), the first process's own high-water mark at its
+	// exit, from "taskstats" (the kernel's per-task exit records, which
+	// need CAP_NET_ADMIN in the initial namespaces; the process is not
+	// stopped) or else "vmhwm" (VmHWM read at a ptrace exit stop); or
+	// "unknown".
 	PeakRSS       int64
 	PeakRSSSource string
-	// PeakRSSNote explains a "vmhwm" or "unknown" source.
+	// PeakRSSNote explains a "taskstats", "vmhwm" or "unknown" source.
 	PeakRSSNote string
 
 	// TreePeak is the peak memory of the whole process tree from its
@@ -239,22 +244,37 @@ func Measure(ctx context.Context, commands []Command, opts *MeasureOptions) (*Me
 	return m, nil
 }
 
-// measureOne runs c once.
+// measureOne runs c once. A run whose peak RSS is unknown only because
+// taskstats records were lost (a burst of exits elsewhere overflowed the
+// socket's buffer) is run again, Prepare included, with the ptrace exit
+// stop: the command's figure cannot be had any more once it has exited,
+// and a run without it would be the only one of its command without a
+// peak.
 func measureOne(ctx context.Context, c Command, env []string, opts *MeasureOptions, parent *cgroupParent) (*Run, error) {
+	r, lost, err := measureAttempt(ctx, c, env, opts, parent, false)
+	if err == nil && lost {
+		r, _, err = measureAttempt(ctx, c, env, opts, parent, true)
+	}
+	return r, err
+}
+
+// measureAttempt runs c once; lost reports that its peak RSS is unknown
+// because taskstats records were lost.
+func measureAttempt(ctx context.Context, c Command, env []string, opts *MeasureOptions, parent *cgroupParent, noTaskstats bool) (r *Run, lost bool, err error) {
 	if opts.Prepare != nil {
 		if err := opts.Prepare(ctx, c); err != nil {
-			return nil, fmt.Errorf("benchkit: preparing %s: %w", c.name(), err)
+			return nil, false, fmt.Errorf("benchkit: preparing %s: %w", c.name(), err)
 		}
 	}
 	if opts.FreshGOCACHE {
 		dir, err := os.MkdirTemp("", "benchkit-gocache-")
 		if err != nil {
-			return nil, err
+			return nil, false, err
 		}
 		defer os.RemoveAll(dir)
 		env = mergeEnv(env, []string{"GOCACHE=" + dir})
 	}
-	spec := &procSpec{args: c.Args, dir: c.Dir, env: env, timeout: opts.Timeout, exitHWM: true}
+	spec := &procSpec{args: c.Args, dir: c.Dir, env: env, timeout: opts.Timeout, exitHWM: true, noTaskstats: noTaskstats}
 	if parent != nil {
 		if t, err := parent.newRun(); err == nil {
 			spec.tree = t
@@ -263,18 +283,18 @@ func measureOne(ctx context.Context, c Command, env []string, opts *MeasureOptio
 	}
 	p, err := runProc(ctx, spec)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	if p.exitCode != 0 || p.signal != "" {
-		return nil, &ExitError{Command: c.Args, ExitCode: p.exitCode, Signal: p.signal, Stderr: p.stderr}
+		return nil, false, &ExitError{Command: c.Args, ExitCode: p.exitCode, Signal: p.signal, Stderr: p.stderr}
 	}
-	r := &Run{
+	r = &Run{
 		Wall: p.wall, User: p.user, Sys: p.sys,
 		Startup: p.startup, StartupEvent: p.startupEvent,
 		TreePeak: p.treePeak,
 	}
 	r.PeakRSS, r.PeakRSSSource, r.PeakRSSNote = peakRSS(p)
-	return r, nil
+	return r, p.hwmLost && r.PeakRSSSource == "unknown", nil
 }
 
 // peakRSS decides which figure is the run's peak RSS. See proc_linux.go
@@ -288,9 +308,15 @@ func peakRSS(p *procResult) (bytes int64, source, note string) {
 	case p.exitHWM > 0:
 		// Descendants that peaked below the measuring process's own
 		// high-water mark cannot be told from it.
-		return p.exitHWM, "vmhwm", fmt.Sprintf("wait4's ru_maxrss was the measuring process's own high-water mark (%d MiB); the first process's VmHWM at exit is used, and descendants below that mark are not seen", p.floor>>20)
+		what := "VmHWM at exit"
+		if p.hwmSource == "taskstats" {
+			what = "high-water mark from its taskstats exit records"
+		}
+		return p.exitHWM, p.hwmSource, fmt.Sprintf("wait4's ru_maxrss was the measuring process's own high-water mark (%d MiB); the first process's %s is used, and descendants below that mark are not seen", p.floor>>20, what)
+	case p.hwmLost:
+		return 0, "unknown", fmt.Sprintf("wait4's ru_maxrss was the measuring process's own high-water mark (%d MiB) and the taskstats exit records were lost", p.floor>>20)
 	}
-	return 0, "unknown", fmt.Sprintf("wait4's ru_maxrss was the measuring process's own high-water mark (%d MiB) and ptrace is unavailable", p.floor>>20)
+	return 0, "unknown", fmt.Sprintf("wait4's ru_maxrss was the measuring process's own high-water mark (%d MiB) and neither taskstats nor ptrace is available", p.floor>>20)
 }
 
 // mergeEnv returns base with the entries of extra added, each replacing

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -28,12 +29,20 @@ type procSpec struct {
 	timeout time.Duration
 
 	// exitHWM asks for the process's own peak resident set size,
-	// read at its exit where the platform allows it (Linux: ptrace).
+	// read at its exit where the platform allows it (Linux: taskstats
+	// exit records, else a ptrace exit stop).
 	exitHWM bool
+	// noTaskstats makes the run use the ptrace exit stop even where
+	// taskstats works: the retry of a run whose records were lost.
+	noTaskstats bool
 	// tree, when not nil, is a memory cgroup the process is moved
 	// into before it runs any of its own code.
 	tree *treeCgroup
 }
+
+// taskstatsOff makes every run read the exit-time high-water mark with
+// ptrace, as where taskstats is unavailable; for tests.
+var taskstatsOff atomic.Bool
 
 // A procResult is what one process cost.
 type procResult struct {
@@ -53,8 +62,13 @@ type procResult struct {
 	// into the child's ru_maxrss at exec; 0 when not known.
 	floor int64
 	// exitHWM is the process's own peak RSS read at its exit, 0 if
-	// not read.
-	exitHWM int64
+	// not read; hwmSource says how: "taskstats" (its threads' exit
+	// records) or "vmhwm" (VmHWM at a ptrace exit stop).
+	exitHWM   int64
+	hwmSource string
+	// hwmLost says that exitHWM was to come from taskstats, but records
+	// were lost (the socket's buffer overflowed) or never came.
+	hwmLost bool
 	// treePeak is the cgroup's peak memory, 0 if not measured.
 	treePeak int64
 

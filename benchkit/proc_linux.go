@@ -33,6 +33,10 @@ const maxrssUnit = 1024
 // its address space: VmHWM read there is exact. Nothing else is
 // intercepted; signals are passed on unchanged.
 //
+// Where taskstats exit records can be had (taskstats_linux.go), they
+// give the same figure without stopping the child, and tracing is only
+// the fallback.
+//
 // Descendants are not traced. Their ru_maxrss reaches the parent
 // through wait4, inflated at most by the high-water mark of the process
 // that started them, which is itself part of the measured tree — so
@@ -92,7 +96,8 @@ func seize(pid int) bool {
 // returns its status and rusage. It runs on the thread that started
 // pid. traceme says the child was started with PTRACE_TRACEME and stops
 // after its execve; otherwise a traced child was seized after it.
-func waitProc(pid int, trace, traceme bool, tree *treeCgroup, g *group) waitOutcome {
+// watch, when not nil, collects the exit records of an untraced child.
+func waitProc(pid int, trace, traceme bool, tree *treeCgroup, g *group, watch *exitWatch) waitOutcome {
 	if !trace {
 		// Wait for the exit without reaping, so that the process ID
 		// still names the group while what is left of it is killed.
@@ -118,6 +123,13 @@ func waitProc(pid int, trace, traceme bool, tree *treeCgroup, g *group) waitOutc
 			}
 		}
 		w.end, w.err = end, err
+		if watch != nil {
+			// After the reaping, outside the timed region: the
+			// records were queued before waitid returned.
+			var ok bool
+			w.exitHWM, ok = watch.collect()
+			w.hwmSource, w.hwmLost = "taskstats", !ok
+		}
 		return w
 	}
 
@@ -176,6 +188,7 @@ func waitProc(pid int, trace, traceme bool, tree *treeCgroup, g *group) waitOutc
 		case sig == syscall.SIGTRAP && ws.TrapCause() == unix.PTRACE_EVENT_EXIT:
 			sawExit = true
 			w.exitHWM = readHWM("/proc/" + strconv.Itoa(pid) + "/status")
+			w.hwmSource = "vmhwm"
 			g.exited()
 		case sig == syscall.SIGTRAP && ws.TrapCause() > 0:
 			// Another ptrace event (a later execve): continue.

@@ -23,6 +23,8 @@ type waitOutcome struct {
 	// before it could write anything.
 	held, heldExec time.Duration
 	exitHWM        int64
+	hwmSource      string // where exitHWM came from: "taskstats" or "vmhwm"
+	hwmLost        bool   // taskstats records were lost: exitHWM is not known
 	err            error
 }
 
@@ -102,15 +104,32 @@ func startAndWait(ctx context.Context, path string, s *procSpec) (*procResult, e
 		// state with it.
 		runtime.LockOSThread()
 		files := []uintptr{devnull.Fd(), outW.Fd(), errW.Fd()}
-		trace := s.exitHWM && canTrace()
+		// The exit-time high-water mark comes from the kernel's taskstats
+		// exit records where they can be had, which costs the run no
+		// stop; else from a ptrace exit stop. A run in a cgroup is
+		// traced anyway, to be stopped after its execve.
+		var ts *exitListener
+		if s.exitHWM && s.tree == nil && !s.noTaskstats {
+			ts = taskstatsListener()
+		}
+		trace := s.exitHWM && ts == nil && canTrace()
 		// Joining a cgroup needs the child stopped before it runs any
 		// code of its own: the stop after a traced execve. Without one,
 		// the child is traced from just after its execve instead, which
-		// spares the run that stop.
-		traceme := trace && s.tree != nil
+		// spares the run that stop, but a child that exits before it is
+		// seized has no figure. The repetition of a run whose taskstats
+		// records were lost must have one, so it pays for the stop.
+		traceme := trace && (s.tree != nil || s.noTaskstats)
 		floor := selfHWM()
+		if ts != nil {
+			ts.lockStart()
+		}
 		start := time.Now()
 		pid, err := syscall.ForkExec(path, s.args, &syscall.ProcAttr{Dir: s.dir, Env: s.env, Files: files, Sys: sysProcAttr(traceme)})
+		var watch *exitWatch
+		if ts != nil {
+			watch = ts.unlockStart(pid)
+		}
 		if err != nil && traceme && traceRefused(err) {
 			// ptrace is not allowed here (a seccomp filter, qemu-user):
 			// measure without it from now on.
@@ -133,7 +152,7 @@ func startAndWait(ctx context.Context, path string, s *procSpec) (*procResult, e
 		if err != nil {
 			return
 		}
-		w := waitProc(pid, trace, traceme, s.tree, g)
+		w := waitProc(pid, trace, traceme, s.tree, g, watch)
 		if w.err == nil {
 			// The child is reaped, so this thread traces nothing any
 			// more: it can serve other goroutines rather than exit
@@ -170,14 +189,16 @@ func startAndWait(ctx context.Context, path string, s *procSpec) (*procResult, e
 	}
 
 	res := &procResult{
-		wall:     w.end.Sub(st.start) - w.held,
-		user:     time.Duration(w.rusage.Utime.Nano()),
-		sys:      time.Duration(w.rusage.Stime.Nano()),
-		maxRSS:   int64(w.rusage.Maxrss) * maxrssUnit,
-		floor:    max(st.floor, selfHWM()),
-		exitHWM:  w.exitHWM,
-		exitCode: w.status.ExitStatus(),
-		stderr:   tail.Bytes(),
+		wall:      w.end.Sub(st.start) - w.held,
+		user:      time.Duration(w.rusage.Utime.Nano()),
+		sys:       time.Duration(w.rusage.Stime.Nano()),
+		maxRSS:    int64(w.rusage.Maxrss) * maxrssUnit,
+		floor:     max(st.floor, selfHWM()),
+		exitHWM:   w.exitHWM,
+		hwmSource: w.hwmSource,
+		hwmLost:   w.hwmLost,
+		exitCode:  w.status.ExitStatus(),
+		stderr:    tail.Bytes(),
 	}
 	if w.status.Signaled() {
 		res.signal = w.status.Signal().String()

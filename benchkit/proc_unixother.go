@@ -26,7 +26,7 @@ func sysProcAttr(trace bool) *syscall.SysProcAttr {
 // right after the leader is reaped; the leader's ID cannot be handed to
 // a new process while the rest of its group lives, so the kill reaches
 // only the leftovers of this group.
-func waitProc(pid int, trace, traceme bool, tree *treeCgroup, g *group) waitOutcome {
+func waitProc(pid int, trace, traceme bool, tree *treeCgroup, g *group, watch *exitWatch) waitOutcome {
 	var w waitOutcome
 	var err error
 	for {
@@ -39,6 +39,14 @@ func waitProc(pid int, trace, traceme bool, tree *treeCgroup, g *group) waitOutc
 	g.exited()
 	return w
 }
+
+// Taskstats is Linux-only.
+type exitListener struct{}
+type exitWatch struct{}
+
+func taskstatsListener() *exitListener           { return nil }
+func (*exitListener) lockStart()                 {}
+func (*exitListener) unlockStart(int) *exitWatch { return nil }
 
 // treeCgroup is Linux-only.
 type treeCgroup struct{}

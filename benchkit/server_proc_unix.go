@@ -88,7 +88,7 @@ func startServer(path string, args, env []string, dir string) (*serverProc, erro
 		if err != nil {
 			return
 		}
-		p.outcome = waitProc(pid, false, false, nil, p.g)
+		p.outcome = waitProc(pid, false, false, nil, p.g, nil)
 		close(p.done)
 	}()
 	if err := <-started; err != nil {
