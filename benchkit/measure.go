@@ -217,16 +217,21 @@ func Measure(ctx context.Context, commands []Command, opts *MeasureOptions) (*Me
 		m.Config = append(m.Config, fileConfig("gocache", "fresh"))
 	}
 
-	// Each command's environment is made once, not per run.
+	// Each command's environment is made once, not per run, and its
+	// program is looked up once: searching PATH cost a stat per entry
+	// before every run. A program that is not there yet (Prepare may
+	// build it) is looked up at each run until it is.
 	envs := make([][]string, len(commands))
+	paths := make([]string, len(commands))
 	for i, c := range commands {
 		envs[i] = mergeEnv(os.Environ(), c.Env)
+		paths[i], _ = lookPath(c.Args[0], c.Dir)
 	}
 	total := len(commands) * (opts.Warmup + runs)
 	done := 0
 	for round := -opts.Warmup; round < runs; round++ {
 		for _, i := range rng.Perm(len(commands)) {
-			r, err := measureOne(ctx, commands[i], envs[i], opts, parent)
+			r, err := measureOne(ctx, commands[i], &paths[i], envs[i], opts, parent)
 			if err != nil {
 				return m, err
 			}
@@ -250,21 +255,29 @@ func Measure(ctx context.Context, commands []Command, opts *MeasureOptions) (*Me
 // stop: the command's figure cannot be had any more once it has exited,
 // and a run without it would be the only one of its command without a
 // peak.
-func measureOne(ctx context.Context, c Command, env []string, opts *MeasureOptions, parent *cgroupParent) (*Run, error) {
-	r, lost, err := measureAttempt(ctx, c, env, opts, parent, false)
+func measureOne(ctx context.Context, c Command, path *string, env []string, opts *MeasureOptions, parent *cgroupParent) (*Run, error) {
+	r, lost, err := measureAttempt(ctx, c, path, env, opts, parent, false)
 	if err == nil && lost {
-		r, _, err = measureAttempt(ctx, c, env, opts, parent, true)
+		r, _, err = measureAttempt(ctx, c, path, env, opts, parent, true)
 	}
 	return r, err
 }
 
 // measureAttempt runs c once; lost reports that its peak RSS is unknown
 // because taskstats records were lost.
-func measureAttempt(ctx context.Context, c Command, env []string, opts *MeasureOptions, parent *cgroupParent, noTaskstats bool) (r *Run, lost bool, err error) {
+// path is the program looked up, or "" until it is found.
+func measureAttempt(ctx context.Context, c Command, path *string, env []string, opts *MeasureOptions, parent *cgroupParent, noTaskstats bool) (r *Run, lost bool, err error) {
 	if opts.Prepare != nil {
 		if err := opts.Prepare(ctx, c); err != nil {
 			return nil, false, fmt.Errorf("benchkit: preparing %s: %w", c.name(), err)
 		}
+	}
+	if *path == "" {
+		p, err := lookPath(c.Args[0], c.Dir)
+		if err != nil {
+			return nil, false, fmt.Errorf("benchkit: %w", err)
+		}
+		*path = p
 	}
 	if opts.FreshGOCACHE {
 		dir, err := os.MkdirTemp("", "benchkit-gocache-")
@@ -274,7 +287,7 @@ func measureAttempt(ctx context.Context, c Command, env []string, opts *MeasureO
 		defer os.RemoveAll(dir)
 		env = mergeEnv(env, []string{"GOCACHE=" + dir})
 	}
-	spec := &procSpec{args: c.Args, dir: c.Dir, env: env, timeout: opts.Timeout, exitHWM: true, noTaskstats: noTaskstats}
+	spec := &procSpec{args: c.Args, path: *path, dir: c.Dir, env: env, timeout: opts.Timeout, exitHWM: true, noTaskstats: noTaskstats}
 	if parent != nil {
 		if t, err := parent.newRun(); err == nil {
 			spec.tree = t

@@ -23,6 +23,7 @@ const waitDelay = 2 * time.Second
 // A procSpec says how to start one measured process.
 type procSpec struct {
 	args    []string // program and arguments; args[0] is looked up in PATH when it has no slash
+	path    string   // args[0] already looked up, or ""
 	dir     string
 	env     []string  // the whole environment
 	stdout  io.Writer // receives the standard output; may be nil
@@ -142,9 +143,12 @@ func runProc(ctx context.Context, s *procSpec) (*procResult, error) {
 	if len(s.args) == 0 {
 		return nil, fmt.Errorf("benchkit: empty command")
 	}
-	path, err := lookPath(s.args[0], s.dir)
-	if err != nil {
-		return nil, fmt.Errorf("benchkit: %w", err)
+	path := s.path
+	if path == "" {
+		var err error
+		if path, err = lookPath(s.args[0], s.dir); err != nil {
+			return nil, fmt.Errorf("benchkit: %w", err)
+		}
 	}
 	return startAndWait(ctx, path, s)
 }

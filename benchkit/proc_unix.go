@@ -9,6 +9,7 @@ import (
 	"os"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 )
@@ -65,11 +66,10 @@ func startAndWait(ctx context.Context, path string, s *procSpec) (*procResult, e
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	devnull, err := os.Open(os.DevNull)
+	devnull, err := openDevNull()
 	if err != nil {
 		return nil, err
 	}
-	defer devnull.Close()
 	outR, outW, err := os.Pipe()
 	if err != nil {
 		return nil, err
@@ -85,9 +85,10 @@ func startAndWait(ctx context.Context, path string, s *procSpec) (*procResult, e
 	fb := &firstByteWriter{w: s.stdout}
 	var tail tailBuffer
 	var copiers sync.WaitGroup
-	copiers.Add(2)
-	go func() { defer copiers.Done(); copyAll(fb, outR) }()
-	go func() { defer copiers.Done(); copyAll(&tail, errR) }()
+	var copying atomic.Int32
+	copying.Store(2)
+	copiers.Go(func() { copyAll(fb, outR); copying.Add(-1) })
+	copiers.Go(func() { copyAll(&tail, errR); copying.Add(-1) })
 
 	g := &group{}
 	type startInfo struct {
@@ -98,11 +99,6 @@ func startAndWait(ctx context.Context, path string, s *procSpec) (*procResult, e
 	startedc := make(chan startInfo, 1)
 	waited := make(chan waitOutcome, 1)
 	go func() {
-		// ForkExec with ptrace and every later ptrace request must come
-		// from one thread. It is unlocked only once the child is reaped;
-		// otherwise it exits with this goroutine, taking any tracing
-		// state with it.
-		runtime.LockOSThread()
 		files := []uintptr{devnull.Fd(), outW.Fd(), errW.Fd()}
 		// The exit-time high-water mark comes from the kernel's taskstats
 		// exit records where they can be had, which costs the run no
@@ -113,6 +109,16 @@ func startAndWait(ctx context.Context, path string, s *procSpec) (*procResult, e
 			ts = taskstatsListener()
 		}
 		trace := s.exitHWM && ts == nil && canTrace()
+		if trace {
+			// ForkExec with ptrace and every later ptrace request must
+			// come from one thread. It is unlocked only once the child
+			// is reaped; otherwise it exits with this goroutine, taking
+			// any tracing state with it. An untraced run is not locked:
+			// a locked goroutine is handed between threads each time it
+			// blocks and wakes, which put a wake-up of another thread
+			// between the child's exit and the clock read after it.
+			runtime.LockOSThread()
+		}
 		// Joining a cgroup needs the child stopped before it runs any
 		// code of its own: the stop after a traced execve. Without one,
 		// the child is traced from just after its execve instead, which
@@ -174,9 +180,15 @@ func startAndWait(ctx context.Context, path string, s *procSpec) (*procResult, e
 		w = <-waited
 	}
 	// The group is gone; a descendant that left it may still hold the
-	// pipes, so reading stops after waitDelay.
-	outR.SetReadDeadline(time.Now().Add(waitDelay))
-	errR.SetReadDeadline(time.Now().Add(waitDelay))
+	// pipes, so reading stops after waitDelay. The copiers have usually
+	// seen the end of both pipes by now (the child's files are closed
+	// before its parent is told it exited), and then no deadline timer
+	// is needed.
+	if copying.Load() > 0 {
+		deadline := time.Now().Add(waitDelay)
+		outR.SetReadDeadline(deadline)
+		errR.SetReadDeadline(deadline)
+	}
 	copiers.Wait()
 	if w.err != nil {
 		return nil, fmt.Errorf("benchkit: waiting for %s: %w", s.args[0], w.err)
@@ -215,10 +227,20 @@ func startAndWait(ctx context.Context, path string, s *procSpec) (*procResult, e
 	return res, nil
 }
 
+// copyBufs holds the copiers' buffers: two fresh 32 KiB buffers a run
+// were most of a run's allocation, cleared and collected again and again.
+var copyBufs = sync.Pool{New: func() any { return new([32 << 10]byte) }}
+
+// openDevNull returns /dev/null opened for reading, once for the
+// process: every run's standard input. It is never closed.
+var openDevNull = sync.OnceValues(func() (*os.File, error) { return os.Open(os.DevNull) })
+
 // copyAll copies r to w until r ends, continuing to drain r after w
 // fails so that the writing process never blocks on a full pipe.
 func copyAll(w interface{ Write([]byte) (int, error) }, r *os.File) {
-	buf := make([]byte, 32<<10)
+	bp := copyBufs.Get().(*[32 << 10]byte)
+	defer copyBufs.Put(bp)
+	buf := bp[:]
 	failed := false
 	for {
 		n, err := r.Read(buf)
