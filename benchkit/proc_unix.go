@@ -29,6 +29,13 @@ type waitOutcome struct {
 	err            error
 }
 
+// A startInfo is what starting a process learned.
+type startInfo struct {
+	start time.Time
+	floor int64
+	err   error
+}
+
 // A group is a started process and its process group, which it leads.
 // kill signals the whole group until the leader has been reaped, and
 // never afterwards, so that a recycled process ID is never signalled.
@@ -91,32 +98,28 @@ func startAndWait(ctx context.Context, path string, s *procSpec) (*procResult, e
 	copiers.Go(func() { copyAll(&tail, errR); copying.Add(-1) })
 
 	g := &group{}
-	type startInfo struct {
-		start time.Time
-		floor int64
-		err   error
+	// The exit-time high-water mark comes from the kernel's taskstats
+	// exit records where they can be had, which costs the run no stop;
+	// else from a ptrace exit stop. A run in a cgroup is traced anyway,
+	// to be stopped after its execve.
+	var ts *exitListener
+	if s.exitHWM && s.tree == nil && !s.noTaskstats {
+		ts = taskstatsListener()
 	}
+	trace := s.exitHWM && ts == nil && canTrace()
 	startedc := make(chan startInfo, 1)
 	waited := make(chan waitOutcome, 1)
-	go func() {
+	// startWait starts the child, reports it on startedc, calls
+	// onStart once it runs and sends what waiting for it learned.
+	startWait := func(onStart func()) {
 		files := []uintptr{devnull.Fd(), outW.Fd(), errW.Fd()}
-		// The exit-time high-water mark comes from the kernel's taskstats
-		// exit records where they can be had, which costs the run no
-		// stop; else from a ptrace exit stop. A run in a cgroup is
-		// traced anyway, to be stopped after its execve.
-		var ts *exitListener
-		if s.exitHWM && s.tree == nil && !s.noTaskstats {
-			ts = taskstatsListener()
-		}
-		trace := s.exitHWM && ts == nil && canTrace()
-		if trace {
+		trace := trace // a refused or failed ptrace turns it off for this run
+		locked := trace
+		if locked {
 			// ForkExec with ptrace and every later ptrace request must
 			// come from one thread. It is unlocked only once the child
 			// is reaped; otherwise it exits with this goroutine, taking
-			// any tracing state with it. An untraced run is not locked:
-			// a locked goroutine is handed between threads each time it
-			// blocks and wakes, which put a wake-up of another thread
-			// between the child's exit and the clock read after it.
+			// any tracing state with it.
 			runtime.LockOSThread()
 		}
 		// Joining a cgroup needs the child stopped before it runs any
@@ -158,26 +161,42 @@ func startAndWait(ctx context.Context, path string, s *procSpec) (*procResult, e
 		if err != nil {
 			return
 		}
+		onStart()
 		w := waitProc(pid, trace, traceme, s.tree, g, watch)
-		if w.err == nil {
+		if locked && w.err == nil {
 			// The child is reaped, so this thread traces nothing any
 			// more: it can serve other goroutines rather than exit
 			// with this one, sparing the next run a new thread.
 			runtime.UnlockOSThread()
 		}
 		waited <- w
-	}()
-
-	st := <-startedc
-	if st.err != nil {
-		return nil, fmt.Errorf("benchkit: starting %s: %w", s.args[0], st.err)
 	}
+
+	var st startInfo
 	var w waitOutcome
-	select {
-	case w = <-waited:
-	case <-ctx.Done():
-		g.kill()
+	if trace {
+		go startWait(func() {})
+		if st = <-startedc; st.err != nil {
+			return nil, fmt.Errorf("benchkit: starting %s: %w", s.args[0], st.err)
+		}
+		select {
+		case w = <-waited:
+		case <-ctx.Done():
+			g.kill()
+			w = <-waited
+		}
+	} else {
+		// Untraced, this goroutine starts and waits itself, and the
+		// context's end kills the group from a callback: the run then
+		// costs no goroutine start (which wakes an idle thread to look
+		// for work) and no hand-over of the outcome.
+		stop := func() bool { return false }
+		startWait(func() { stop = context.AfterFunc(ctx, g.kill) })
+		if st = <-startedc; st.err != nil {
+			return nil, fmt.Errorf("benchkit: starting %s: %w", s.args[0], st.err)
+		}
 		w = <-waited
+		stop()
 	}
 	// The group is gone; a descendant that left it may still hold the
 	// pipes, so reading stops after waitDelay. The copiers have usually
