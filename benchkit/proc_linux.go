@@ -110,6 +110,9 @@ func waitProc(pid int, trace, traceme bool, tree *treeCgroup, g *group, watch *e
 				break
 			}
 			if err != unix.EINTR {
+				if watch != nil {
+					watch.release()
+				}
 				return waitOutcome{err: err}
 			}
 		}

@@ -9,6 +9,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -61,6 +62,9 @@ const maxDrain = 1 << 16
 
 // An exitListener is the process's taskstats socket, shared by all runs.
 type exitListener struct {
+	// broken is set when the socket failed other than by overflowing:
+	// later runs use ptrace rather than lose every figure.
+	broken  atomic.Bool
 	mu      sync.Mutex // held while draining, and across a watched ForkExec
 	fd      int
 	family  uint16
@@ -78,15 +82,15 @@ type exitWatch struct {
 	lost    bool // a receive failed while it was watched
 }
 
-// A TaskstatsError says why taskstats exit records cannot be used; the
+// A taskstatsError says why taskstats exit records cannot be used; the
 // ptrace exit stop is used instead.
-type TaskstatsError struct {
+type taskstatsError struct {
 	Op  string // the step that failed, such as "register"
 	Err error
 }
 
-func (e *TaskstatsError) Error() string { return "benchkit: taskstats: " + e.Op + ": " + e.Err.Error() }
-func (e *TaskstatsError) Unwrap() error { return e.Err }
+func (e *taskstatsError) Error() string { return "benchkit: taskstats: " + e.Op + ": " + e.Err.Error() }
+func (e *taskstatsError) Unwrap() error { return e.Err }
 
 var openListener = sync.OnceValues(openExitListener)
 
@@ -97,7 +101,7 @@ func taskstatsListener() *exitListener {
 		return nil
 	}
 	l, err := openListener()
-	if err != nil {
+	if err != nil || l.broken.Load() {
 		return nil
 	}
 	return l
@@ -112,7 +116,7 @@ func taskstatsErr() error {
 func openExitListener() (*exitListener, error) {
 	fd, err := unix.Socket(unix.AF_NETLINK, unix.SOCK_RAW|unix.SOCK_CLOEXEC|unix.SOCK_NONBLOCK, unix.NETLINK_GENERIC)
 	if err != nil {
-		return nil, &TaskstatsError{"socket", err}
+		return nil, &taskstatsError{"socket", err}
 	}
 	l := &exitListener{fd: fd, buf: make([]byte, exitRecvLen), watches: map[uint32]*exitWatch{}}
 	if err := l.setup(); err != nil {
@@ -124,7 +128,7 @@ func openExitListener() (*exitListener, error) {
 
 func (l *exitListener) setup() error {
 	if err := unix.Bind(l.fd, &unix.SockaddrNetlink{Family: unix.AF_NETLINK}); err != nil {
-		return &TaskstatsError{"bind", err}
+		return &taskstatsError{"bind", err}
 	}
 	if unix.SetsockoptInt(l.fd, unix.SOL_SOCKET, unix.SO_RCVBUFFORCE, exitRcvBuf) != nil {
 		unix.SetsockoptInt(l.fd, unix.SOL_SOCKET, unix.SO_RCVBUF, exitRcvBuf)
@@ -132,14 +136,14 @@ func (l *exitListener) setup() error {
 
 	// The family's ID is assigned at boot: ask the controller.
 	if err := l.send(unix.GENL_ID_CTRL, unix.CTRL_CMD_GETFAMILY, unix.CTRL_ATTR_FAMILY_NAME, []byte(unix.TASKSTATS_GENL_NAME+"\x00"), false); err != nil {
-		return &TaskstatsError{"resolve family", err}
+		return &taskstatsError{"resolve family", err}
 	}
 	b, err := l.recvWait()
 	if err != nil {
-		return &TaskstatsError{"resolve family", err}
+		return &taskstatsError{"resolve family", err}
 	}
 	if l.family, err = parseFamilyID(b); err != nil {
-		return &TaskstatsError{"resolve family", err}
+		return &taskstatsError{"resolve family", err}
 	}
 
 	// Ask for this process's own record: it needs the same privilege
@@ -147,14 +151,14 @@ func (l *exitListener) setup() error {
 	// be one this file reads.
 	self := uint32(os.Getpid())
 	if err := l.send(l.family, unix.TASKSTATS_CMD_GET, unix.TASKSTATS_CMD_ATTR_PID, binary.NativeEndian.AppendUint32(nil, self), false); err != nil {
-		return &TaskstatsError{"query", err}
+		return &taskstatsError{"query", err}
 	}
 	var got *taskExit
 	var failed error
 	for got == nil && failed == nil {
 		b, err := l.recvWait()
 		if err != nil {
-			return &TaskstatsError{"query", err}
+			return &taskstatsError{"query", err}
 		}
 		err = parseTaskstats(b, l.family, func(r taskExit) {
 			if r.pid == self || r.tgid == 0 {
@@ -166,28 +170,28 @@ func (l *exitListener) setup() error {
 			}
 		})
 		if err != nil {
-			return &TaskstatsError{"query", err}
+			return &taskstatsError{"query", err}
 		}
 	}
 	if failed != nil {
-		return &TaskstatsError{"query", failed}
+		return &taskstatsError{"query", failed}
 	}
 	if got.tgid == 0 {
-		return &TaskstatsError{"query", fmt.Errorf("struct taskstats version %d has no known layout", got.version)}
+		return &taskstatsError{"query", fmt.Errorf("struct taskstats version %d has no known layout", got.version)}
 	}
 
 	cpus, err := os.ReadFile("/sys/devices/system/cpu/online")
 	if err != nil {
-		return &TaskstatsError{"register", err}
+		return &taskstatsError{"register", err}
 	}
 	mask := strings.TrimSpace(string(cpus))
 	if err := l.send(l.family, unix.TASKSTATS_CMD_GET, unix.TASKSTATS_CMD_ATTR_REGISTER_CPUMASK, []byte(mask+"\x00"), true); err != nil {
-		return &TaskstatsError{"register", err}
+		return &taskstatsError{"register", err}
 	}
 	for acked := false; !acked; {
 		b, err := l.recvWait()
 		if err != nil {
-			return &TaskstatsError{"register", err}
+			return &taskstatsError{"register", err}
 		}
 		// Exit records may come before the acknowledgement: no run is
 		// watched yet, so they are dropped.
@@ -200,11 +204,11 @@ func (l *exitListener) setup() error {
 			}
 		})
 		if err != nil {
-			return &TaskstatsError{"register", err}
+			return &taskstatsError{"register", err}
 		}
 	}
 	if failed != nil {
-		return &TaskstatsError{"register", failed}
+		return &taskstatsError{"register", failed}
 	}
 	return nil
 }
@@ -303,6 +307,7 @@ func (l *exitListener) drainLocked() {
 			continue
 		case err != nil:
 			l.loseAll()
+			l.broken.Store(true)
 			return
 		case n < 0:
 			continue
@@ -351,6 +356,13 @@ func (l *exitListener) unlockStart(pid int) *exitWatch {
 	w := &exitWatch{l: l, tgid: uint32(pid)}
 	l.watches[w.tgid] = w
 	return w
+}
+
+// release stops watching a child that could not be waited for.
+func (w *exitWatch) release() {
+	w.l.mu.Lock()
+	defer w.l.mu.Unlock()
+	delete(w.l.watches, w.tgid)
 }
 
 // collect returns the child's peak RSS in bytes from the exit records
