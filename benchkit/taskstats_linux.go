@@ -44,14 +44,17 @@ import (
 
 // exitRcvBuf is the receive buffer asked for. With SO_RCVBUFFORCE
 // (CAP_NET_ADMIN) the kernel doubles it for bookkeeping: 16 MiB holds
-// several thousand records (one is ~800 bytes of payload in a 2 KiB
-// buffer), more than the thread exits of a go build. Without the
+// several thousand records (a datagram is 596 bytes for a thread, 1172
+// for a process's last thread, with struct taskstats version 16 as
+// captured in testdata/taskstats; the kernel charges each its 1–2 KiB
+// allocation), more than the thread exits of a go build. Without the
 // privilege SO_RCVBUF is capped by net.core.rmem_max.
 const exitRcvBuf = 8 << 20
 
 // exitRecvLen is the buffer one datagram is read into: a record is one
-// nlmsghdr, one genlmsghdr and two nested attributes with a struct
-// taskstats each (688 bytes in version 17), well below 4 KiB.
+// nlmsghdr, one genlmsghdr and at most two nested attributes with a
+// struct taskstats each (688 bytes in version 17), well below 4 KiB; a
+// longer datagram is counted as a loss, never parsed cut.
 const exitRecvLen = 16 << 10
 
 // maxDrain bounds the datagrams one drain reads, so that a machine
