@@ -28,6 +28,14 @@ import (
 // reading them costs a non-blocking recvfrom each — no stop, no extra
 // wake-up of the measuring thread.
 //
+// The figure is the one ru_maxrss is made of (get_mm_hiwater_rss, also
+// used by exit for the signal's maxrss): the mm's RSS counters are
+// per-CPU and this reads their approximate total, which can be off by
+// up to a counter batch (max(32, 2×CPUs) pages) per CPU the process
+// ran on. Measured here on /bin/true it agreed with GNU time's
+// ru_maxrss, and VmHWM read at a ptrace exit stop was 0.1–0.15 MiB
+// higher.
+//
 // Registration needs CAP_NET_ADMIN (GENL_ADMIN_PERM) in the initial
 // user namespace, and the kernel refuses listeners outside the initial
 // user and PID namespaces (add_del_listener); the family exists only in
