@@ -37,10 +37,20 @@ func (t *rawHTTP) closedLoops(ctx context.Context, conns int) []func(*run, *work
 	if t.noLoop {
 		return nil
 	}
-	addr, err := net.ResolveTCPAddr("tcp", t.addr)
-	if err != nil || addr.Zone != "" {
-		// The sessions report the failure per request, in its class, and
-		// dial link-local addresses with their zone.
+	// The address to connect to is the one a dial picks (for a name, the
+	// first of its addresses that accepts a connection, as the sessions
+	// would find it). A target that cannot be reached now is left to the
+	// sessions, which report the failure per request, in its class.
+	dctx, cancel := context.WithTimeout(ctx, t.timeout)
+	probe, err := t.dialer.DialContext(dctx, "tcp", t.addr)
+	cancel()
+	if err != nil {
+		return nil
+	}
+	addr, _ := probe.RemoteAddr().(*net.TCPAddr)
+	probe.Close()
+	if addr == nil || addr.Zone != "" {
+		// Link-local addresses need their zone: the sessions dial those.
 		return nil
 	}
 	// Each loop has its own: connect writes the address's raw form into it.

@@ -173,6 +173,8 @@ func TestErrorClasses(t *testing.T) {
 				return false
 			}).URL()
 		}},
+		// The event loops leave a server they cannot reach at the start to
+		// the sessions; TestLoopServerGoneAfterStart has them find it gone.
 		{name: "refused", class: ClassConnect, url: func(t *testing.T) string {
 			ln, err := net.Listen("tcp", "127.0.0.1:0")
 			if err != nil {
@@ -379,4 +381,36 @@ func TestLoopZeroAllocs(t *testing.T) {
 	if large > small+200 {
 		t.Errorf("%d more allocations for 20,000 more requests", large-small)
 	}
+}
+
+// TestLoopServerGoneAfterStart has the event loops find their server gone:
+// it accepts the one connection that picks the address to use, then stops
+// listening. Every request then fails to connect, in the loops themselves.
+func TestLoopServerGoneAfterStart(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("the event loops are Linux's")
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		if c, err := ln.Accept(); err == nil {
+			c.Close()
+		}
+		ln.Close()
+	}()
+	tg := mustHTTP(t, HTTPConfig{URL: "http://" + ln.Addr().String() + "/"})
+	res, err := Run(t.Context(), tg, Config{Connections: 2, Requests: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Generator.Loops == 0 {
+		t.Fatal("the run did not use the event loops")
+	}
+	ec := res.Errors[ClassConnect]
+	if ec == nil || ec.Count != 10 || len(res.Errors) != 1 {
+		t.Fatalf("errors %v, want 10 of class %q", summarizeErrors(res), ClassConnect)
+	}
+	t.Logf("%q", ec.Samples[0])
 }
