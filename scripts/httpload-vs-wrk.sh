@@ -9,13 +9,20 @@
 # -t, default 2). Both are closed-loop here: wrk's latency, like httpload's
 # in closed loop, runs from each request's send to its response. Client and
 # server share the machine's CPUs, so the cheaper generator leaves the
-# server more. It exits 1 if httpload's mean rate is below 0.9x wrk's.
+# server more: GNU time measures each generator's CPU time, printed per
+# request. bombardier (a Go generator, built from the Go module proxy at a
+# pinned version into a temporary directory) runs as a third column when it
+# can be built. All three send the same request: httpload names itself in
+# a User-Agent header, so the others are given the same header (net/http
+# spends about 5% more per request on a request with one more header).
+# It exits 1 if httpload's mean rate is below 0.9x wrk's.
 set -euo pipefail
 
 pairs=${1:-3}
 conns=${CONNS:-32}
 dur=${DURATION:-5s}
 threads=${THREADS:-2}
+ua="User-Agent: nativego-httpload"
 here=$(cd "$(dirname "$0")" && pwd)
 bin=$(mktemp -d)
 server=
@@ -26,7 +33,14 @@ cleanup() {
 trap cleanup EXIT
 
 command -v wrk >/dev/null || { echo "httpload-vs-wrk: wrk not found (Debian package wrk)" >&2; exit 1; }
+command -v /usr/bin/time >/dev/null || { echo "httpload-vs-wrk: GNU time not found (Debian package time)" >&2; exit 1; }
 (cd "$here/.." && go build -o "$bin/httpload" ./examples/httpload && go build -o "$bin/loadserver" ./scripts/loadserver)
+bombardier=
+if (cd "$bin" && GOBIN="$bin" GOFLAGS=-mod=mod go install github.com/codesenberg/bombardier@v1.2.6) 2>/dev/null; then
+	bombardier=$bin/bombardier
+else
+	echo "(bombardier could not be built; its column is left out)"
+fi
 
 "$bin/loadserver" >"$bin/url" &
 server=$!
@@ -39,11 +53,17 @@ secs() { awk '{v=$1; if (v ~ /us$/) {sub(/us$/,"",v); v/=1e6} else if (v ~ /ms$/
 bench() { awk -v u="$2" '/^Benchmark/ {for (i = 2; i <= NF; i++) if ($i == u) print $(i-1)}' "$1"; }
 
 printf "server %s, %d connections, %s per run, wrk -t%d, GOMAXPROCS=%s\n\n" "$url" "$conns" "$dur" "$threads" "${GOMAXPROCS:-$(nproc)}"
-printf "%-5s %12s %12s %7s   %10s %10s   %10s %10s\n" pair "wrk req/s" "httpload" ratio "wrk p50" "hl p50" "wrk p99" "hl p99"
+printf "%-5s %10s %10s %7s %11s   %9s %9s   %9s %9s   %s\n" pair "wrk req/s" httpload ratio bombardier "wrk p50" "hl p50" "wrk p99" "hl p99" "CPU µs/request wrk, httpload"
 ratios=()
+# cpu FILE REQUESTS prints user+sys CPU microseconds per request from GNU time's "%U %S".
+cpu() { awk -v n="$2" '{printf "%.1f", ($1 + $2) * 1e6 / n}' "$1"; }
 for i in $(seq "$pairs"); do
-	wrk -t"$threads" -c"$conns" -d"$dur" --latency "$url" >"$bin/wrk.$i"
-	"$bin/httpload" -c "$conns" -d "$dur" -bench Load "$url" >"$bin/hl.$i" || true
+	/usr/bin/time -f "%U %S" -o "$bin/wrk.time" wrk -t"$threads" -c"$conns" -d"$dur" --latency -H "$ua" "$url" >"$bin/wrk.$i"
+	/usr/bin/time -f "%U %S" -o "$bin/hl.time" "$bin/httpload" -c "$conns" -d "$dur" -bench Load "$url" >"$bin/hl.$i" || true
+	b_rps=-
+	if [[ -n $bombardier ]]; then
+		b_rps=$("$bombardier" -c "$conns" -d "$dur" -p r -H "$ua" "$url" | awk '$1 == "Reqs/sec" {printf "%.0f", $2}')
+	fi
 	w_rps=$(awk '/^Requests\/sec:/ {print $2}' "$bin/wrk.$i")
 	w_p50=$(awk '$1 == "50%" {print $2}' "$bin/wrk.$i" | secs)
 	w_p99=$(awk '$1 == "99%" {print $2}' "$bin/wrk.$i" | secs)
@@ -52,8 +72,12 @@ for i in $(seq "$pairs"); do
 	h_p99=$(bench "$bin/hl.$i" p99-sec)
 	ratio=$(awk -v h="$h_rps" -v w="$w_rps" 'BEGIN {printf "%.2f", h / w}')
 	ratios+=("$ratio")
-	awk -v i="$i" -v wr="$w_rps" -v hr="$h_rps" -v r="$ratio" -v w50="$w_p50" -v h50="$h_p50" -v w99="$w_p99" -v h99="$h_p99" 'BEGIN {
-		printf "%-5s %12.0f %12.0f %6.2fx   %8.3fms %8.3fms   %8.3fms %8.3fms\n", i, wr, hr, r, w50*1e3, h50*1e3, w99*1e3, h99*1e3
+	w_n=$(awk '/requests in/ {print $1}' "$bin/wrk.$i")
+	h_n=$(awk -v d="${dur%s}" -v r="$h_rps" 'BEGIN {printf "%.0f", r * d}')
+	w_cpu=$(cpu "$bin/wrk.time" "$w_n")
+	h_cpu=$(cpu "$bin/hl.time" "$h_n")
+	awk -v i="$i" -v wr="$w_rps" -v hr="$h_rps" -v r="$ratio" -v br="$b_rps" -v w50="$w_p50" -v h50="$h_p50" -v w99="$w_p99" -v h99="$h_p99" -v wc="$w_cpu" -v hc="$h_cpu" 'BEGIN {
+		printf "%-5s %10.0f %10.0f %6.2fx %11s   %7.3fms %7.3fms   %7.3fms %7.3fms   %s, %s\n", i, wr, hr, r, br, w50*1e3, h50*1e3, w99*1e3, h99*1e3, wc, hc
 	}'
 	printf "%s %s %s %s\n" "$w_p50" "$h_p50" "$w_p99" "$h_p99" >>"$bin/pcts"
 done

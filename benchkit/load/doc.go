@@ -23,8 +23,14 @@
 // returns an [Outcome]: bytes, status, error and its [Class], and a label
 // under which latencies are also reported separately. [NewHTTP] returns
 // the HTTP target: for http:// URLs a raw HTTP/1.1 path (prepared request
-// bytes, a minimal response parser, keep-alive and reconnection, no
-// allocation per request), and net/http for TLS, HTTP/2 and h2c.
+// bytes, a minimal incremental response parser, keep-alive and
+// reconnection, no allocation per request), and net/http for TLS, HTTP/2
+// and h2c. On Linux a closed loop over the raw path does not use a
+// goroutine per connection: a few event loops, one per CPU but one, each
+// own a share of the connections on non-blocking sockets and one epoll
+// instance, as wrk's threads do, so that a request costs a write, a read
+// and a share of one epoll_wait rather than also a trip through the Go
+// scheduler.
 //
 // # Measurements
 //
@@ -34,8 +40,9 @@
 // counts are never capped. Successful requests and failed ones are kept
 // apart; failures are counted by class with the text of the first few.
 // [Result].Generator is the generator's check on itself: its CPU use, its
-// Go scheduler latency (runtime/metrics), and warnings when it may have
-// been the bottleneck or shares CPUs with the server ([SetAffinity]
+// Go scheduler latency (runtime/metrics), how busy its event loops were,
+// and warnings when it may have been the bottleneck or shares CPUs with
+// the server ([SetAffinity]
 // confines it on Linux; macOS has no hard affinity).
 //
 // Results print as Go benchmark lines ([WriteBenchfmt]) for benchstat,

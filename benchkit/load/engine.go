@@ -26,9 +26,11 @@ const (
 // Config describes a run. The zero Config runs one connection in a closed
 // loop for [DefaultDuration].
 type Config struct {
-	// Connections is the number of sessions, each driven by its own
-	// goroutine, one request at a time; 1 when zero. It bounds the
-	// requests in flight, in both loops.
+	// Connections is the number of sessions, each carrying one request at
+	// a time; 1 when zero. It bounds the requests in flight, in both loops.
+	// Each session is driven by its own goroutine, except in a closed loop
+	// over the raw HTTP/1.1 path on Linux, where a few event loops drive
+	// them all, as wrk's threads do.
 	Connections int
 	// Duration is how long requests are sent after the warmup. When both
 	// Duration and Requests are zero it is DefaultDuration; when only
@@ -171,6 +173,10 @@ func Run(ctx context.Context, target Target, cfg Config) (*Result, error) {
 	hardCtx, cancelHard := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelHard()
 
+	var loops []func(*run, *worker)
+	if m, ok := target.(multiplexer); ok && cfg.Rate == 0 {
+		loops = m.closedLoops(hardCtx, cfg.Connections)
+	}
 	sessions := make([]Session, 0, cfg.Connections)
 	defer func() {
 		for _, s := range sessions {
@@ -178,6 +184,9 @@ func Run(ctx context.Context, target Target, cfg Config) (*Result, error) {
 		}
 	}()
 	for range cfg.Connections {
+		if loops != nil {
+			break
+		}
 		s, err := target.Open(hardCtx)
 		if err != nil {
 			return nil, err
@@ -204,10 +213,15 @@ func Run(ctx context.Context, target Target, cfg Config) (*Result, error) {
 	if cfg.Rate > 0 {
 		r.due = make(chan int64)
 	}
-	workers := make([]*worker, len(sessions))
+	workers := make([]*worker, len(sessions), len(sessions)+len(loops))
 	var wg sync.WaitGroup
 	var self selfCheck
 	r.base = time.Now()
+	for _, loop := range loops {
+		w := newWorker()
+		workers = append(workers, w)
+		wg.Go(func() { loop(r, w) })
+	}
 	for i, s := range sessions {
 		w := newWorker()
 		workers[i] = w
@@ -259,7 +273,20 @@ func Run(ctx context.Context, target Target, cfg Config) (*Result, error) {
 
 	res := r.result(workers, stopAt)
 	res.Generator = self.report(cfg)
+	res.Generator.addLoops(workers)
 	return res, ctx.Err()
+}
+
+// A multiplexer is a target that can drive a closed loop's connections
+// itself, many per goroutine, as an event loop does, rather than through a
+// session and a goroutine each.
+type multiplexer interface {
+	// closedLoops returns the functions that drive conns connections
+	// between them, each run on its own goroutine with its own worker, or
+	// nil when the target cannot do so here. Each sends requests as
+	// closedLoop does, ends once the run has stopped and its requests have
+	// finished, and cuts them off when ctx is done.
+	closedLoops(ctx context.Context, conns int) []func(*run, *worker)
 }
 
 // A worker drives one session and keeps its own statistics, merged when
@@ -272,6 +299,9 @@ type worker struct {
 	status    map[int]uint64
 	warmup    uint64
 	lastDone  int64 // when the last measured request finished
+	// An event loop's time working (not waiting for events) and in all,
+	// from its start to its end.
+	loopBusy, loopSpan time.Duration
 }
 
 func newWorker() *worker {

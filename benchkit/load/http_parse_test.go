@@ -181,3 +181,51 @@ func FuzzReadResponse(f *testing.F) {
 		}
 	})
 }
+
+// FuzzRespReaderPieces checks the event loop's incremental reading against
+// readResponse: fed the same bytes in pieces of any sizes, through a buffer
+// of the same size, it must reach the same response, or fail where
+// readResponse fails.
+func FuzzRespReaderPieces(f *testing.F) {
+	for _, raw := range realResponses(f) {
+		f.Add(raw, []byte{1, 7, 64, 3}, false)
+	}
+	f.Add([]byte("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\nNEXT"), []byte{5}, false)
+	f.Add([]byte("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\n\r\nto the end"), []byte{2, 200}, false)
+	f.Add([]byte("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello"), []byte{}, true)
+	f.Fuzz(func(t *testing.T, raw, pieces []byte, head bool) {
+		want, wantErr := readResponse(bufio.NewReaderSize(bytes.NewReader(raw), readBufferSize), head)
+
+		rr := respReader{buf: make([]byte, readBufferSize)}
+		rr.reset(head)
+		var (
+			got       response
+			done, eof bool
+			err       error
+		)
+		for i, off := 0, 0; !done && err == nil; i++ {
+			size := len(raw) - off
+			if i < len(pieces) {
+				size = min(size, int(pieces[i])+1)
+			}
+			n := copy(rr.space(), raw[off:off+size])
+			if n == 0 {
+				eof = true
+				done, err = rr.eof()
+				break
+			}
+			off += n
+			done, _, err = rr.advance(n)
+		}
+		got = rr.p.resp
+		if (err == nil) != (wantErr == nil) {
+			t.Fatalf("pieces %v: error %v (at EOF %v), readResponse's %v", pieces, err, eof, wantErr)
+		}
+		if err == nil && got != want {
+			t.Fatalf("pieces %v: %+v, readResponse %+v", pieces, got, want)
+		}
+		if err != nil && Classify(err) != ClassRead {
+			t.Fatalf("error %v classified %q", err, Classify(err))
+		}
+	})
+}

@@ -1,6 +1,7 @@
 package load
 
 import (
+	"bytes"
 	"context"
 	"net"
 	"net/http"
@@ -172,6 +173,8 @@ func TestErrorClasses(t *testing.T) {
 				return false
 			}).URL()
 		}},
+		// The event loops leave a server they cannot reach at the start to
+		// the sessions; TestLoopServerGoneAfterStart has them find it gone.
 		{name: "refused", class: ClassConnect, url: func(t *testing.T) string {
 			ln, err := net.Listen("tcp", "127.0.0.1:0")
 			if err != nil {
@@ -192,28 +195,30 @@ func TestErrorClasses(t *testing.T) {
 		}},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			cfg := tt.cfg
-			cfg.URL = tt.url(t)
-			res, err := Run(t.Context(), mustHTTP(t, cfg), Config{Connections: 2, Requests: 10})
-			if err != nil {
-				t.Fatal(err)
-			}
-			ec := res.Errors[tt.class]
-			if ec == nil || ec.Count != 10 || res.Stats.Errors != 10 || len(res.Errors) != 1 {
-				t.Fatalf("errors %v, want 10 of class %q", summarizeErrors(res), tt.class)
-			}
-			if len(ec.Samples) == 0 || len(ec.Samples) > maxSamples {
-				t.Errorf("%d samples of the error text", len(ec.Samples))
-			}
-			t.Logf("%s: %q", tt.class, ec.Samples[0])
-			if tt.status != 0 && res.Status[tt.status] != 10 {
-				t.Errorf("status counts %v, want 10 of %d", res.Status, tt.status)
-			}
-			if res.Latency.Count() != 0 || res.ErrorLatency.Count() != 10 {
-				t.Errorf("%d successes and %d errors in the latency histograms, want 0 and 10", res.Latency.Count(), res.ErrorLatency.Count())
-			}
-		})
+		for _, p := range paths {
+			t.Run(tt.name+"/"+p.name, func(t *testing.T) {
+				cfg := tt.cfg
+				cfg.URL = tt.url(t)
+				res, err := Run(t.Context(), mustHTTPOn(t, cfg, p), Config{Connections: 2, Requests: 10})
+				if err != nil {
+					t.Fatal(err)
+				}
+				ec := res.Errors[tt.class]
+				if ec == nil || ec.Count != 10 || res.Stats.Errors != 10 || len(res.Errors) != 1 {
+					t.Fatalf("errors %v, want 10 of class %q", summarizeErrors(res), tt.class)
+				}
+				if len(ec.Samples) == 0 || len(ec.Samples) > maxSamples {
+					t.Errorf("%d samples of the error text", len(ec.Samples))
+				}
+				t.Logf("%s: %q", tt.class, ec.Samples[0])
+				if tt.status != 0 && res.Status[tt.status] != 10 {
+					t.Errorf("status counts %v, want 10 of %d", res.Status, tt.status)
+				}
+				if res.Latency.Count() != 0 || res.ErrorLatency.Count() != 10 {
+					t.Errorf("%d successes and %d errors in the latency histograms, want 0 and 10", res.Latency.Count(), res.ErrorLatency.Count())
+				}
+			})
+		}
 	}
 }
 
@@ -230,6 +235,12 @@ func summarizeErrors(r *Result) map[Class]uint64 {
 // next request finds its connection closed and reconnects. The run must end
 // by itself and leave no descriptor open.
 func TestThousandConnectionsServerCloses(t *testing.T) {
+	for _, p := range paths {
+		t.Run(p.name, func(t *testing.T) { testThousandConnections(t, p) })
+	}
+}
+
+func testThousandConnections(t *testing.T, p path) {
 	conns := 1000
 	if testing.Short() {
 		conns = 50
@@ -239,7 +250,7 @@ func TestThousandConnectionsServerCloses(t *testing.T) {
 		serveOK(c, nil)
 		return false
 	})
-	tg := mustHTTP(t, HTTPConfig{URL: srv.URL(), Timeout: 5 * time.Second})
+	tg := mustHTTPOn(t, HTTPConfig{URL: srv.URL(), Timeout: 5 * time.Second}, p)
 	cfg := Config{Connections: conns, Duration: time.Second, Grace: time.Second}
 	type ran struct {
 		res *Result
@@ -250,11 +261,29 @@ func TestThousandConnectionsServerCloses(t *testing.T) {
 		res, err := Run(context.Background(), tg, cfg)
 		done <- ran{res, err}
 	}()
+	// Mid-run, the event loops drive every connection from a goroutine per
+	// CPU; sessions need one each.
+	time.Sleep(cfg.Duration / 2)
+	stacks := make([]byte, 64<<20)
+	stacks = stacks[:runtime.Stack(stacks, true)]
+	sessions := bytes.Count(stacks, []byte("load.(*worker).closedLoop("))
+	loops := bytes.Count(stacks, []byte("load.(*evLoop).run("))
 	var r ran
 	select {
 	case r = <-done:
 	case <-time.After(60 * time.Second): // a hang detector, far beyond Duration+Grace
 		t.Fatal("Run did not end by itself")
+	}
+	wantLoops, wantSessions := min(loopCount(runtime.GOMAXPROCS(0)), conns), 0
+	if runtime.GOOS != "linux" || p.sessions {
+		wantLoops, wantSessions = 0, conns
+	}
+	if sessions != wantSessions || loops != wantLoops {
+		t.Errorf("mid-run, %d connections were driven by %d sessions and %d event loops, want %d and %d",
+			conns, sessions, loops, wantSessions, wantLoops)
+	}
+	if g := r.res.Generator; g.Loops != wantLoops || wantLoops > 0 && !(g.LoopBusy > 0 && g.LoopBusy <= 1) {
+		t.Errorf("self-check: %d event loops, busiest %.2f; want %d", g.Loops, g.LoopBusy, wantLoops)
 	}
 	if r.err != nil {
 		t.Fatal(r.err)
@@ -321,4 +350,67 @@ func runOK(t *testing.T, cfg HTTPConfig) *Result {
 		t.Errorf("%d requests, %d errors %v, %d bytes", res.Requests, res.Stats.Errors, summarizeErrors(res), res.Bytes)
 	}
 	return res
+}
+
+// TestLoopZeroAllocs checks that the event loops allocate nothing per
+// request: a run of 20,000 more requests than another allocates no more.
+func TestLoopZeroAllocs(t *testing.T) {
+	if testenv.RaceEnabled {
+		t.Skip("the race detector allocates")
+	}
+	if runtime.GOOS != "linux" {
+		t.Skip("the event loops are Linux's")
+	}
+	srv := startRawServer(t, serveOK)
+	tg := mustHTTPOn(t, HTTPConfig{URL: srv.URL(), Header: http.Header{"Accept": {"*/*"}}}, paths[0])
+	mallocs := func(n int64) uint64 {
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		res, err := Run(t.Context(), tg, Config{Connections: 4, Requests: n})
+		runtime.ReadMemStats(&after)
+		if err != nil || res.Requests != uint64(n) || res.Stats.Errors != 0 {
+			t.Fatalf("Run: %v; %d requests, errors %v", err, res.Requests, summarizeErrors(res))
+		}
+		return after.Mallocs - before.Mallocs
+	}
+	mallocs(100) // first use: the loops' and the runtime's one-off allocations
+	small, large := mallocs(1000), mallocs(21000)
+	t.Logf("%d allocations for 1,000 requests, %d for 21,000", small, large)
+	// Run's own allocations vary a little with timing (timers, the
+	// self-check's samples); one per request would add 20,000.
+	if large > small+200 {
+		t.Errorf("%d more allocations for 20,000 more requests", large-small)
+	}
+}
+
+// TestLoopServerGoneAfterStart has the event loops find their server gone:
+// it accepts the one connection that picks the address to use, then stops
+// listening. Every request then fails to connect, in the loops themselves.
+func TestLoopServerGoneAfterStart(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("the event loops are Linux's")
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		if c, err := ln.Accept(); err == nil {
+			c.Close()
+		}
+		ln.Close()
+	}()
+	tg := mustHTTP(t, HTTPConfig{URL: "http://" + ln.Addr().String() + "/"})
+	res, err := Run(t.Context(), tg, Config{Connections: 2, Requests: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Generator.Loops == 0 {
+		t.Fatal("the run did not use the event loops")
+	}
+	ec := res.Errors[ClassConnect]
+	if ec == nil || ec.Count != 10 || len(res.Errors) != 1 {
+		t.Fatalf("errors %v, want 10 of class %q", summarizeErrors(res), ClassConnect)
+	}
+	t.Logf("%q", ec.Samples[0])
 }

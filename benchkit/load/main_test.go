@@ -39,4 +39,23 @@ func mustHTTP(t testing.TB, cfg HTTPConfig) Target {
 	return tg
 }
 
+// A path is one of the two ways a closed loop drives the raw HTTP/1.1
+// target: event loops (Linux) or a session per connection.
+type path struct {
+	name     string
+	sessions bool
+}
+
+var paths = []path{{"loop", false}, {"sessions", true}}
+
+// mustHTTPOn returns an HTTP target whose closed loops take path p.
+func mustHTTPOn(t testing.TB, cfg HTTPConfig, p path) Target {
+	t.Helper()
+	tg := mustHTTP(t, cfg)
+	if raw, ok := tg.(*rawHTTP); ok {
+		raw.noLoop = p.sessions
+	}
+	return tg
+}
+
 func bufioReader(s string) *bufio.Reader { return bufio.NewReader(strings.NewReader(s)) }

@@ -48,6 +48,8 @@ type SummaryGenerator struct {
 	Utilization        float64  `json:"utilization"`
 	SchedLatencyP99Sec float64  `json:"sched_latency_p99_sec"`
 	Saturated          bool     `json:"saturated"`
+	EventLoops         int      `json:"event_loops,omitempty"`
+	LoopBusy           float64  `json:"loop_busy,omitempty"`
 	Warnings           []string `json:"warnings,omitempty"`
 }
 
@@ -121,6 +123,8 @@ func (r *Result) Summary() *Summary {
 		Utilization:        g.Utilization,
 		SchedLatencyP99Sec: g.SchedLatencyP99.Seconds(),
 		Saturated:          g.Saturated,
+		EventLoops:         g.Loops,
+		LoopBusy:           g.LoopBusy,
 		Warnings:           g.Warnings,
 	}
 	return out

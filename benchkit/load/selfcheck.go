@@ -28,6 +28,13 @@ type Generator struct {
 	// SharedCPUs lists the CPUs the generator may share with the server
 	// (Config.ServerPID), when that could be found out.
 	SharedCPUs []int
+	// Loops is the number of event loops that drove the connections (a
+	// closed loop over the raw HTTP/1.1 path, on Linux), 0 when each
+	// connection had a goroutine of its own. LoopBusy is the largest share
+	// of the run one of them spent working rather than waiting for events:
+	// a loop busy all the time is the bottleneck, whatever the CPU use.
+	Loops    int
+	LoopBusy float64
 }
 
 // saturationUtilization is the share of its CPUs above which the generator
@@ -93,6 +100,21 @@ func (s *selfCheck) report(cfg Config) Generator {
 		}
 	}
 	return g
+}
+
+// addLoops adds the event loops' part of the self-check.
+func (g *Generator) addLoops(workers []*worker) {
+	for _, w := range workers {
+		if w.loopSpan > 0 {
+			g.Loops++
+			g.LoopBusy = max(g.LoopBusy, float64(w.loopBusy)/float64(w.loopSpan))
+		}
+	}
+	if g.LoopBusy >= saturationUtilization {
+		g.Saturated = true
+		g.Warnings = append(g.Warnings, fmt.Sprintf("an event loop was busy %.0f%% of the time: the generator may be the bottleneck",
+			100*g.LoopBusy))
+	}
 }
 
 // SharedCPUs returns the CPUs both this process and process pid may run

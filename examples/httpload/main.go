@@ -298,8 +298,12 @@ func printText(w io.Writer, target string, r *load.Result) {
 		fmt.Fprintf(w, "  per second   %s\n", strings.Join(counts, " "))
 	}
 	g := r.Generator
-	fmt.Fprintf(w, "  generator    cpu %v (%.0f%% of %d CPUs), scheduler latency p99 %v\n",
+	fmt.Fprintf(w, "  generator    cpu %v (%.0f%% of %d CPUs), scheduler latency p99 %v",
 		g.CPU.Round(time.Millisecond), 100*g.Utilization, g.CPUs, g.SchedLatencyP99)
+	if g.Loops > 0 {
+		fmt.Fprintf(w, ", event loops %d (busiest %.0f%%)", g.Loops, 100*g.LoopBusy)
+	}
+	fmt.Fprintln(w)
 	for _, warn := range g.Warnings {
 		fmt.Fprintf(w, "  warning: %s\n", warn)
 	}
