@@ -363,27 +363,48 @@ func (w *worker) record(ctx context.Context, o *Outcome, lat, sendLat int64, ope
 }
 
 func (w *worker) closedLoop(ctx context.Context, r *run, s Session) {
-	for !r.stopped.Load() {
-		t0 := r.now()
-		if t0 >= r.end {
-			r.stop()
-			return
-		}
-		measured := t0 >= r.warm
-		if measured && r.cfg.Requests > 0 && r.next.Add(1) > r.cfg.Requests {
-			r.stop()
+	for {
+		t0, measured, ok := r.ticket()
+		if !ok {
 			return
 		}
 		o := s.Do(ctx)
-		t1 := r.now()
-		if !measured {
-			w.warmup++
-			continue
-		}
-		w.record(ctx, &o, t1-t0, t1-t0, false)
-		w.lastDone = max(w.lastDone, t1)
-		r.timeln.add(t1 - r.warm)
+		w.closedDone(ctx, r, &o, t0, measured)
 	}
+}
+
+// ticket starts a closed loop's next request: it returns the request's send
+// time and whether it is measured (sent after the warmup), or ok false when
+// the run has stopped sending, which it stops once the duration or the
+// count of measured requests is reached.
+func (r *run) ticket() (t0 int64, measured, ok bool) {
+	if r.stopped.Load() {
+		return 0, false, false
+	}
+	t0 = r.now()
+	if t0 >= r.end {
+		r.stop()
+		return 0, false, false
+	}
+	measured = t0 >= r.warm
+	if measured && r.cfg.Requests > 0 && r.next.Add(1) > r.cfg.Requests {
+		r.stop()
+		return 0, false, false
+	}
+	return t0, measured, true
+}
+
+// closedDone records a closed loop's request sent at t0, which has just
+// finished with o.
+func (w *worker) closedDone(ctx context.Context, r *run, o *Outcome, t0 int64, measured bool) {
+	t1 := r.now()
+	if !measured {
+		w.warmup++
+		return
+	}
+	w.record(ctx, o, t1-t0, t1-t0, false)
+	w.lastDone = max(w.lastDone, t1)
+	r.timeln.add(t1 - r.warm)
 }
 
 // openLoop receives scheduled requests from the dispatcher until it closes

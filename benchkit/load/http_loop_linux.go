@@ -253,19 +253,9 @@ func (l *evLoop) wake() {
 
 // send starts c's next request, unless the run has stopped sending.
 func (l *evLoop) send(c *evConn) {
-	r := l.r
 	c.state = connIdle
-	if r.stopped.Load() {
-		return
-	}
-	t0 := r.now()
-	if t0 >= r.end {
-		r.stop()
-		return
-	}
-	measured := t0 >= r.warm
-	if measured && r.cfg.Requests > 0 && r.next.Add(1) > r.cfg.Requests {
-		r.stop()
+	t0, measured, ok := l.r.ticket()
+	if !ok {
 		return
 	}
 	c.t0, c.deadline, c.measured, c.retried = t0, t0+l.timeout, measured, false
@@ -448,18 +438,10 @@ func (l *evLoop) fail(c *evConn, err error, phase Class) {
 }
 
 func (l *evLoop) finish(c *evConn, o *Outcome) {
-	r := l.r
-	t1 := r.now()
 	l.inflight--
 	c.state = connIdle
 	l.ready = append(l.ready, c)
-	if !c.measured {
-		l.w.warmup++
-		return
-	}
-	l.w.record(l.ctx, o, t1-c.t0, t1-c.t0, false)
-	l.w.lastDone = max(l.w.lastDone, t1)
-	r.timeln.add(t1 - r.warm)
+	l.w.closedDone(l.ctx, l.r, o, c.t0, c.measured)
 }
 
 // expire fails the requests whose deadline has passed.
