@@ -211,7 +211,7 @@ func FuzzRespReaderPieces(f *testing.F) {
 			n := copy(rr.space(), raw[off:off+size])
 			if n == 0 {
 				eof = true
-				done, err = rr.eof()
+				_, err = rr.eof()
 				break
 			}
 			off += n
