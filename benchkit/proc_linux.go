@@ -99,43 +99,8 @@ func seize(pid int) bool {
 // watch, when not nil, collects the exit records of an untraced child.
 func waitProc(pid int, trace, traceme bool, tree *treeCgroup, g *group, watch *exitWatch) waitOutcome {
 	if !trace {
-		// Wait for the exit without reaping, so that the process ID
-		// still names the group while what is left of it is killed.
-		var info unix.Siginfo
-		var end time.Time
-		for {
-			err := unix.Waitid(unix.P_PID, pid, &info, unix.WEXITED|unix.WNOWAIT, nil)
-			end = time.Now()
-			if err == nil {
-				break
-			}
-			if err != unix.EINTR {
-				if watch != nil {
-					watch.release()
-				}
-				return waitOutcome{err: err}
-			}
-		}
-		g.exited()
-		var w waitOutcome
-		var err error
-		for {
-			_, err = syscall.Wait4(pid, &w.status, 0, &w.rusage)
-			if err != unix.EINTR {
-				break
-			}
-		}
-		w.end, w.err = end, err
-		if watch != nil {
-			// After the reaping, outside the timed region: the
-			// records were queued before waitid returned.
-			var ok bool
-			w.exitHWM, ok = watch.collect()
-			w.hwmSource, w.hwmLost = "taskstats", !ok
-		}
-		return w
+		return waitUntraced(pid, g, watch)
 	}
-
 	var w waitOutcome
 	execStop, sawExit := traceme, false
 	for {
@@ -210,4 +175,43 @@ func waitProc(pid int, trace, traceme bool, tree *treeCgroup, g *group, watch *e
 			w.heldExec += held
 		}
 	}
+}
+
+// waitUntraced waits for pid, an untraced child, and reaps it. It waits
+// for the exit without reaping first, so that the process ID still names
+// the group while what is left of it is killed.
+func waitUntraced(pid int, g *group, watch *exitWatch) waitOutcome {
+	var info unix.Siginfo
+	var end time.Time
+	for {
+		err := unix.Waitid(unix.P_PID, pid, &info, unix.WEXITED|unix.WNOWAIT, nil)
+		end = time.Now()
+		if err == nil {
+			break
+		}
+		if err != unix.EINTR {
+			if watch != nil {
+				watch.release()
+			}
+			return waitOutcome{err: err}
+		}
+	}
+	g.exited()
+	var w waitOutcome
+	var err error
+	for {
+		_, err = syscall.Wait4(pid, &w.status, 0, &w.rusage)
+		if err != unix.EINTR {
+			break
+		}
+	}
+	w.end, w.err = end, err
+	if watch != nil {
+		// After the reaping, outside the timed region: the records
+		// were queued before waitid returned.
+		var ok bool
+		w.exitHWM, ok = watch.collect()
+		w.hwmSource, w.hwmLost = "taskstats", !ok
+	}
+	return w
 }

@@ -77,6 +77,19 @@ func startAndWait(ctx context.Context, path string, s *procSpec) (*procResult, e
 	if err != nil {
 		return nil, err
 	}
+	// The exit-time high-water mark comes from the kernel's taskstats
+	// exit records where they can be had, which costs the run no stop;
+	// else from a ptrace exit stop. A run in a cgroup is traced anyway,
+	// to be stopped after its execve.
+	var ts *exitListener
+	if s.exitHWM && s.tree == nil && !s.noTaskstats {
+		ts = taskstatsListener()
+	}
+	trace := s.exitHWM && ts == nil && canTrace()
+	if !trace && pollAvailable() {
+		return startAndPoll(ctx, path, s, devnull, ts)
+	}
+
 	outR, outW, err := os.Pipe()
 	if err != nil {
 		return nil, err
@@ -98,15 +111,6 @@ func startAndWait(ctx context.Context, path string, s *procSpec) (*procResult, e
 	copiers.Go(func() { copyAll(&tail, errR); copying.Add(-1) })
 
 	g := &group{}
-	// The exit-time high-water mark comes from the kernel's taskstats
-	// exit records where they can be had, which costs the run no stop;
-	// else from a ptrace exit stop. A run in a cgroup is traced anyway,
-	// to be stopped after its execve.
-	var ts *exitListener
-	if s.exitHWM && s.tree == nil && !s.noTaskstats {
-		ts = taskstatsListener()
-	}
-	trace := s.exitHWM && ts == nil && canTrace()
 	startedc := make(chan startInfo, 1)
 	waited := make(chan waitOutcome, 1)
 	// startWait starts the child, reports it on startedc, calls
@@ -209,6 +213,13 @@ func startAndWait(ctx context.Context, path string, s *procSpec) (*procResult, e
 		errR.SetReadDeadline(deadline)
 	}
 	copiers.Wait()
+	return procResultOf(ctx, s, st, w, fb.first, tail.Bytes())
+}
+
+// procResultOf makes the result of a run from what starting and waiting
+// for it learned: first is when the first byte arrived on its standard
+// output (zero if none), stderr the tail of its standard error.
+func procResultOf(ctx context.Context, s *procSpec, st startInfo, w waitOutcome, first time.Time, stderr []byte) (*procResult, error) {
 	if w.err != nil {
 		return nil, fmt.Errorf("benchkit: waiting for %s: %w", s.args[0], w.err)
 	}
@@ -229,7 +240,7 @@ func startAndWait(ctx context.Context, path string, s *procSpec) (*procResult, e
 		hwmSource: w.hwmSource,
 		hwmLost:   w.hwmLost,
 		exitCode:  w.status.ExitStatus(),
-		stderr:    tail.Bytes(),
+		stderr:    stderr,
 	}
 	if w.status.Signaled() {
 		res.signal = w.status.Signal().String()
@@ -238,10 +249,10 @@ func startAndWait(ctx context.Context, path string, s *procSpec) (*procResult, e
 		res.treePeak = s.tree.peak()
 	}
 	res.startup, res.startupEvent = res.wall, "exit"
-	if !fb.first.IsZero() {
+	if !first.IsZero() {
 		// The reader may see the first byte only after the exit was
 		// observed; it was written before.
-		res.startup, res.startupEvent = min(fb.first.Sub(st.start)-w.heldExec, res.wall), "first-byte"
+		res.startup, res.startupEvent = min(first.Sub(st.start)-w.heldExec, res.wall), "first-byte"
 	}
 	return res, nil
 }

@@ -3,6 +3,8 @@
 package benchkit
 
 import (
+	"context"
+	"os"
 	"syscall"
 	"time"
 )
@@ -60,4 +62,12 @@ func (*cgroupParent) newRun() (*treeCgroup, error) { return nil, nil }
 
 func findCgroupParent() (*cgroupParent, string) {
 	return nil, "cgroups are Linux-only"
+}
+
+// pollAvailable reports false: the poll loop over a pidfd (proc_poll_linux.go)
+// is Linux's.
+func pollAvailable() bool { return false }
+
+func startAndPoll(context.Context, string, *procSpec, *os.File, *exitListener) (*procResult, error) {
+	panic("benchkit: startAndPoll without pollAvailable")
 }
