@@ -4,10 +4,12 @@ package benchkit
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -25,8 +27,11 @@ import (
 // that a 2-CPU machine notices.
 
 // pollAvailable reports whether the kernel gives pidfds (pidfd_open,
-// Linux 5.3; clone's CLONE_PIDFD is 5.2).
-var pollAvailable = sync.OnceValue(func() bool {
+// Linux 5.3; clone's CLONE_PIDFD is 5.2) and starting a child with one has
+// not failed.
+func pollAvailable() bool { return !pollOff.Load() && pidfdOpens() }
+
+var pidfdOpens = sync.OnceValue(func() bool {
 	fd, err := unix.PidfdOpen(os.Getpid(), 0)
 	if err != nil {
 		return false
@@ -34,6 +39,15 @@ var pollAvailable = sync.OnceValue(func() bool {
 	unix.Close(fd)
 	return true
 })
+
+// pollOff is set when starting a child with a pidfd failed as clone
+// fails on a flag it does not know: qemu-user 7.2 implements pidfd_open
+// but refuses CLONE_PIDFD.
+var pollOff atomic.Bool
+
+// errNoPidfd says a child could not be started with a pidfd: nothing was
+// started, and the run is to be made without one.
+var errNoPidfd = errors.New("benchkit: cannot start a process with a pidfd")
 
 // startAndPoll runs s untraced, waiting for its exit and output in a poll
 // loop on this thread. ts, if not nil, gives the exit-time high-water mark.
@@ -68,6 +82,12 @@ func startAndPoll(ctx context.Context, path string, s *procSpec, devnull *os.Fil
 	}
 	unix.Close(out[1])
 	unix.Close(errp[1])
+	if err == syscall.EINVAL || err == syscall.ENOSYS {
+		// Perhaps the program's own fault, perhaps the pidfd's: the run
+		// is made again without one, which tells.
+		pollOff.Store(true)
+		return nil, errNoPidfd
+	}
 	if err != nil {
 		return nil, fmt.Errorf("benchkit: starting %s: %w", s.args[0], err)
 	}

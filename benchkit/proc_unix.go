@@ -87,7 +87,10 @@ func startAndWait(ctx context.Context, path string, s *procSpec) (*procResult, e
 	}
 	trace := s.exitHWM && ts == nil && canTrace()
 	if !trace && pollAvailable() {
-		return startAndPoll(ctx, path, s, devnull, ts)
+		res, err := startAndPoll(ctx, path, s, devnull, ts)
+		if err != errNoPidfd {
+			return res, err
+		}
 	}
 
 	outR, outW, err := os.Pipe()

@@ -4,6 +4,7 @@ package benchkit
 
 import (
 	"context"
+	"errors"
 	"os"
 	"syscall"
 	"time"
@@ -69,5 +70,7 @@ func findCgroupParent() (*cgroupParent, string) {
 func pollAvailable() bool { return false }
 
 func startAndPoll(context.Context, string, *procSpec, *os.File, *exitListener) (*procResult, error) {
-	panic("benchkit: startAndPoll without pollAvailable")
+	return nil, errNoPidfd
 }
+
+var errNoPidfd = errors.New("benchkit: cannot start a process with a pidfd")
