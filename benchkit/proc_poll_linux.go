@@ -133,8 +133,9 @@ func startAndPoll(ctx context.Context, path string, s *procSpec, devnull *os.Fil
 		}
 		if err != nil {
 			if !exited {
+				// Leave nothing behind: kill the group and reap it.
 				g.kill()
-				w = waitUntraced(pid, g, watch)
+				waitUntraced(pid, g, watch)
 			}
 			stop()
 			return nil, fmt.Errorf("benchkit: waiting for %s: poll: %w", s.args[0], err)
