@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -269,6 +270,11 @@ func TestMeasureInterleavesAndWritesBenchfmt(t *testing.T) {
 		}
 		if _, ok := res.Value("sec/op"); !ok {
 			t.Errorf("%s has no sec/op", res.Name)
+		}
+		user, _ := res.Value("user-sec/op")
+		sys, _ := res.Value("sys-sec/op")
+		if cpu, ok := res.Value("cpu-sec/op"); !ok || math.Abs(cpu-(user+sys)) > 1e-9 {
+			t.Errorf("%s: cpu-sec/op %v (present %v), want user %v + sys %v", res.Name, cpu, ok, user, sys)
 		}
 		if v, ok := res.Value("sec/op"); ok && string(res.Name) == "Command/Sleep" && v < 0.01 {
 			t.Errorf("Sleep took %v s, less than it sleeps", v)
