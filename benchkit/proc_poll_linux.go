@@ -4,9 +4,7 @@ package benchkit
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io"
 	"os"
 	"sync"
 	"sync/atomic"
@@ -45,10 +43,6 @@ var pidfdOpens = sync.OnceValue(func() bool {
 // but refuses CLONE_PIDFD.
 var pollOff atomic.Bool
 
-// errNoPidfd says a child could not be started with a pidfd: nothing was
-// started, and the run is to be made without one.
-var errNoPidfd = errors.New("benchkit: cannot start a process with a pidfd")
-
 // startAndPoll runs s untraced, waiting for its exit and output in a poll
 // loop on this thread. ts, if not nil, gives the exit-time high-water mark.
 func startAndPoll(ctx context.Context, path string, s *procSpec, devnull *os.File, ts *exitListener) (*procResult, error) {
@@ -70,26 +64,17 @@ func startAndPoll(ctx context.Context, path string, s *procSpec, devnull *os.Fil
 		Files: []uintptr{devnull.Fd(), uintptr(out[1]), uintptr(errp[1])},
 		Sys:   &syscall.SysProcAttr{Setpgid: true, PidFD: &pidfd},
 	}
-	floor := selfHWM()
-	if ts != nil {
-		ts.lockStart()
-	}
-	start := time.Now()
-	pid, err := syscall.ForkExec(path, s.args, attr)
-	var watch *exitWatch
-	if ts != nil {
-		watch = ts.unlockStart(pid)
-	}
+	pid, watch, st := forkWatched(path, s.args, attr, ts)
 	unix.Close(out[1])
 	unix.Close(errp[1])
-	if err == syscall.EINVAL || err == syscall.ENOSYS {
+	if err := st.err; err == syscall.EINVAL || err == syscall.ENOSYS {
 		// Perhaps the program's own fault, perhaps the pidfd's: the run
 		// is made again without one, which tells.
 		pollOff.Store(true)
 		return nil, errNoPidfd
 	}
-	if err != nil {
-		return nil, fmt.Errorf("benchkit: starting %s: %w", s.args[0], err)
+	if st.err != nil {
+		return nil, fmt.Errorf("benchkit: starting %s: %w", s.args[0], st.err)
 	}
 	if pidfd >= 0 {
 		defer unix.Close(pidfd)
@@ -153,7 +138,7 @@ func startAndPoll(ctx context.Context, path string, s *procSpec, devnull *os.Fil
 		}
 	}
 	stop()
-	return procResultOf(ctx, s, startInfo{start: start, floor: floor}, w, fb.first, tail.Bytes())
+	return procResultOf(ctx, s, st, w, fb.first, tail.Bytes())
 }
 
 // readPipe makes a pipe whose read end, p[0], does not block; the write
@@ -170,13 +155,6 @@ func readPipe(p *[2]int) error {
 	return nil
 }
 
-// A sink receives a pipe's output until writing to it fails; the pipe is
-// read on after that, so that the writing process never blocks on it.
-type sink struct {
-	w      io.Writer
-	failed bool
-}
-
 // drain reads what fd holds into s, and reports whether fd has ended (or
 // failed).
 func (s *sink) drain(fd int, buf []byte) (ended bool) {
@@ -190,9 +168,6 @@ func (s *sink) drain(fd int, buf []byte) (ended bool) {
 		case err != nil || n == 0:
 			return true
 		}
-		if !s.failed {
-			_, werr := s.w.Write(buf[:n])
-			s.failed = werr != nil
-		}
+		s.write(buf[:n])
 	}
 }

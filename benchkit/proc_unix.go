@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"runtime"
 	"sync"
@@ -136,23 +137,16 @@ func startAndWait(ctx context.Context, path string, s *procSpec) (*procResult, e
 		// seized has no figure. The repetition of a run whose taskstats
 		// records were lost must have one, so it pays for the stop.
 		traceme := trace && (s.tree != nil || s.noTaskstats)
-		floor := selfHWM()
-		if ts != nil {
-			ts.lockStart()
-		}
-		start := time.Now()
-		pid, err := syscall.ForkExec(path, s.args, &syscall.ProcAttr{Dir: s.dir, Env: s.env, Files: files, Sys: sysProcAttr(traceme)})
-		var watch *exitWatch
-		if ts != nil {
-			watch = ts.unlockStart(pid)
-		}
+		pid, watch, st := forkWatched(path, s.args, &syscall.ProcAttr{Dir: s.dir, Env: s.env, Files: files, Sys: sysProcAttr(traceme)}, ts)
+		err := st.err
 		if err != nil && traceme && traceRefused(err) {
 			// ptrace is not allowed here (a seccomp filter, qemu-user):
 			// measure without it from now on.
 			noTrace()
 			trace, traceme = false, false
-			start = time.Now()
+			st.start = time.Now()
 			pid, err = syscall.ForkExec(path, s.args, &syscall.ProcAttr{Dir: s.dir, Env: s.env, Files: files, Sys: sysProcAttr(false)})
+			st.err = err
 		}
 		if err == nil && trace && !traceme {
 			trace = seize(pid)
@@ -164,7 +158,7 @@ func startAndWait(ctx context.Context, path string, s *procSpec) (*procResult, e
 			g.pid = pid
 			g.mu.Unlock()
 		}
-		startedc <- startInfo{start, floor, err}
+		startedc <- st
 		if err != nil {
 			return
 		}
@@ -219,6 +213,26 @@ func startAndWait(ctx context.Context, path string, s *procSpec) (*procResult, e
 	return procResultOf(ctx, s, st, w, fb.first, tail.Bytes())
 }
 
+// forkWatched starts path with attr: the measuring process's high-water
+// mark and the start time are taken just before the fork, and ts, if not
+// nil, watches the child's exit records from before it can exit.
+func forkWatched(path string, args []string, attr *syscall.ProcAttr, ts *exitListener) (pid int, watch *exitWatch, st startInfo) {
+	st.floor = selfHWM()
+	if ts != nil {
+		ts.lockStart()
+	}
+	st.start = time.Now()
+	pid, st.err = syscall.ForkExec(path, args, attr)
+	if ts != nil {
+		watch = ts.unlockStart(pid)
+	}
+	return pid, watch, st
+}
+
+// errNoPidfd says a child could not be started with a pidfd: nothing was
+// started, and the run is to be made without one.
+var errNoPidfd = errors.New("benchkit: cannot start a process with a pidfd")
+
 // procResultOf makes the result of a run from what starting and waiting
 // for it learned: first is when the first byte arrived on its standard
 // output (zero if none), stderr the tail of its standard error.
@@ -268,19 +282,31 @@ var copyBufs = sync.Pool{New: func() any { return new([32 << 10]byte) }}
 // process: every run's standard input. It is never closed.
 var openDevNull = sync.OnceValues(func() (*os.File, error) { return os.Open(os.DevNull) })
 
+// A sink receives a pipe's output until writing to it fails; the pipe is
+// read on after that, so that the writing process never blocks on it.
+type sink struct {
+	w      io.Writer
+	failed bool
+}
+
+func (s *sink) write(p []byte) {
+	if !s.failed {
+		_, err := s.w.Write(p)
+		s.failed = err != nil
+	}
+}
+
 // copyAll copies r to w until r ends, continuing to drain r after w
 // fails so that the writing process never blocks on a full pipe.
-func copyAll(w interface{ Write([]byte) (int, error) }, r *os.File) {
+func copyAll(w io.Writer, r *os.File) {
 	bp := copyBufs.Get().(*[32 << 10]byte)
 	defer copyBufs.Put(bp)
 	buf := bp[:]
-	failed := false
+	s := sink{w: w}
 	for {
 		n, err := r.Read(buf)
-		if n > 0 && !failed {
-			if _, werr := w.Write(buf[:n]); werr != nil {
-				failed = true
-			}
+		if n > 0 {
+			s.write(buf[:n])
 		}
 		if err != nil {
 			return

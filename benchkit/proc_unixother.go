@@ -4,7 +4,6 @@ package benchkit
 
 import (
 	"context"
-	"errors"
 	"os"
 	"syscall"
 	"time"
@@ -72,5 +71,3 @@ func pollAvailable() bool { return false }
 func startAndPoll(context.Context, string, *procSpec, *os.File, *exitListener) (*procResult, error) {
 	return nil, errNoPidfd
 }
-
-var errNoPidfd = errors.New("benchkit: cannot start a process with a pidfd")
