@@ -183,15 +183,14 @@ func Run(ctx context.Context, target Target, cfg Config) (*Result, error) {
 			s.Close()
 		}
 	}()
-	for range cfg.Connections {
-		if loops != nil {
-			break
+	if loops == nil {
+		for range cfg.Connections {
+			s, err := target.Open(hardCtx)
+			if err != nil {
+				return nil, err
+			}
+			sessions = append(sessions, s)
 		}
-		s, err := target.Open(hardCtx)
-		if err != nil {
-			return nil, err
-		}
-		sessions = append(sessions, s)
 	}
 
 	r := &run{cfg: cfg, stopCh: make(chan struct{})}

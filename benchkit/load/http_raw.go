@@ -222,11 +222,12 @@ func (s *rawSession) Close() error {
 
 // loopCount returns how many event loops to run with procs Ps: one fewer
 // than there are, and at least one. A loop spends much of its time blocked
-// in epoll_wait holding its P; when no P is idle, the runtime's monitor
-// takes such a P back after 20 µs (after 10 ms in any case), and the loop
-// must get one again on waking, a futex hand-off and a context switch or
-// two each time. With one P left idle that never happens. Measured on 2
-// CPUs against a loopback server, 32 connections (perf stat): two loops
+// in epoll_wait holding its P; when no P is idle, the runtime's sysmon
+// takes such a P back after 20 µs, and the loop must get one again on
+// waking, a futex hand-off and a context switch or two each time. With one
+// P left idle that does not happen (only the P of a goroutine that has not
+// been through the scheduler for 10 ms is taken all the same). Measured on
+// 2 CPUs against a loopback server, 32 connections (perf stat): two loops
 // cost 6.9 µs of CPU and 0.41 context switches per request, one loop
 // 4.2 µs and 0.26, wrk -t2 6.3 µs and 0.28.
 func loopCount(procs int) int { return max(procs-1, 1) }
