@@ -129,6 +129,7 @@ type evLoop struct {
 	inflight int
 	timeout  int64 // per request, in nanoseconds
 	sweep    int64 // when deadlines are next checked (run time)
+	yield    int64 // when the loop next passes through the scheduler (run time)
 }
 
 func newEvLoop(ctx context.Context, t *rawHTTP, addr net.Addr, family int, sa unix.Sockaddr, n int) (*evLoop, error) {
@@ -168,6 +169,19 @@ func newEvLoop(ctx context.Context, t *rawHTTP, addr net.Addr, family int, sa un
 // so a request times out after 1 to 1.125 times the timeout.
 func (l *evLoop) sweepInterval() int64 { return max(l.timeout/8, 1e6) }
 
+// yieldInterval is how often a busy loop passes through the scheduler.
+// The runtime's sysmon preempts a goroutine it finds on the same
+// scheduling tick for 10 ms (forcePreemptNS in runtime/proc.go), and when
+// that goroutine is in a system call, as a loop mostly is in epoll_wait,
+// sysmon takes its P away instead. Each such retake costs the loop a P
+// hand-off on waking and sets sysmon back to its 20 µs polling for the
+// next millisecond or more. A runtime.Gosched well inside the 10 ms starts
+// a new tick and avoids both. Measured on 2 CPUs against a loopback
+// server, 32 connections, runs with and without alternated: CPU per
+// request 4.65–4.70 → 4.40–4.57 µs (perf stat), and 3–4% more requests
+// per second (means of the runs).
+const yieldInterval = 2e6
+
 func (l *evLoop) run(r *run, w *worker) {
 	l.r, l.w = r, w
 	defer l.close()
@@ -193,6 +207,7 @@ func (l *evLoop) run(r *run, w *worker) {
 		w.loopBusy = max(w.loopSpan-time.Duration(waited), 0)
 	}()
 	l.sweep = began + l.sweepInterval()
+	l.yield = began + yieldInterval
 	for {
 		if l.ctx.Err() != nil {
 			l.abort()
@@ -235,9 +250,14 @@ func (l *evLoop) run(r *run, w *worker) {
 			}
 			l.handle(c, ev.Events)
 		}
-		if now := r.now(); now >= l.sweep {
+		now := r.now()
+		if now >= l.sweep {
 			l.expire(now)
 			l.sweep = now + l.sweepInterval()
+		}
+		if now >= l.yield {
+			runtime.Gosched()
+			l.yield = now + yieldInterval
 		}
 	}
 }

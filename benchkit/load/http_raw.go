@@ -229,5 +229,7 @@ func (s *rawSession) Close() error {
 // been through the scheduler for 10 ms is taken all the same). Measured on
 // 2 CPUs against a loopback server, 32 connections (perf stat): two loops
 // cost 6.9 µs of CPU and 0.41 context switches per request, one loop
-// 4.2 µs and 0.26, wrk -t2 6.3 µs and 0.28.
+// 4.2 µs and 0.26, wrk -t2 6.3 µs and 0.28. With the loops' periodic
+// yield (yieldInterval) two loops cost 5.6 µs and one 4.7 µs (GNU time,
+// 8 runs of each alternated with wrk's), for the same rate: 0.98x wrk's.
 func loopCount(procs int) int { return max(procs-1, 1) }
