@@ -47,7 +47,9 @@
 //
 // Results print as Go benchmark lines ([WriteBenchfmt]) for benchstat,
 // as JSON ([Result.Summary]), and as a latency-by-percentile plot
-// ([WritePercentileSVG]).
+// ([WritePercentileSVG]). wrk adds samples to its closed-loop latencies
+// before printing them; [Histogram.WrkCorrected] with
+// [Result.WrkInterval] does the same, to compare with wrk's numbers.
 //
 // # Example
 //

@@ -5,7 +5,7 @@
 //
 //	httpload [-c 32] [-d 10s] [-n N] [-rate R] [-ramp 5s] [-warmup D]
 //	         [-cpus LIST] [-server-pid PID] [-H 'K: V']... [-m METHOD] [-body FILE]
-//	         [-timeout D] [-http2] [-json | -bench NAME] [-svg FILE] [-allow-remote] URL
+//	         [-timeout D] [-http2] [-json | -bench NAME] [-svg FILE] [-wrk] [-allow-remote] URL
 //
 // Without -rate it runs a closed loop: -c connections, each sending its
 // next request as soon as the last is answered. With -rate it runs an open
@@ -19,6 +19,12 @@
 // affinity); -server-pid names the server's process, to warn when the two
 // share CPUs. -json prints one JSON object; -bench prints Go benchmark
 // lines for benchstat; -svg writes a latency-by-percentile plot.
+//
+// -wrk, in closed loop, also reports the latencies as wrk 4 would print
+// them: before printing, wrk adds samples for the requests it assumes a
+// connection held up by a slow response would have sent (its disputed
+// coordinated-omission correction, wg/wrk#485), which raises every
+// percentile. Compare wrk's numbers with these, not with the measured ones.
 //
 // Only loopback targets are allowed unless -allow-remote is given.
 //
@@ -45,6 +51,7 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/perf/benchfmt"
 	"golang.org/x/term"
 
 	"github.com/nativego/nativego/benchkit/load"
@@ -77,6 +84,7 @@ func run(stdout, stderr io.Writer, args []string) int {
 		jsonOut     = fs.Bool("json", false, "print one JSON object")
 		bench       = fs.String("bench", "", "print Go benchmark lines with this benchmark name")
 		svg         = fs.String("svg", "", "write a latency-by-percentile plot (SVG) to this file")
+		wrk         = fs.Bool("wrk", false, "closed loop: also report latency as wrk 4 prints it, with its correction")
 		allowRemote = fs.Bool("allow-remote", false, "allow targets that are not on this machine's loopback")
 		headers     headerFlag
 	)
@@ -98,6 +106,9 @@ func run(stdout, stderr io.Writer, args []string) int {
 	}
 	if *jsonOut && *bench != "" {
 		return usage("-json and -bench are exclusive")
+	}
+	if *wrk && *rate > 0 {
+		return usage("-wrk applies to the closed loop, where wrk applies its correction")
 	}
 	target := fs.Arg(0)
 	hdr := http.Header{}
@@ -170,20 +181,32 @@ func run(stdout, stderr io.Writer, args []string) int {
 	case *jsonOut:
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
-		if err := enc.Encode(res.Summary()); err != nil {
+		out := jsonReport{Summary: res.Summary()}
+		if *wrk {
+			h := res.Latency.WrkCorrected(res.WrkInterval())
+			s := secondsSummary(h)
+			out.LatencyWrk, out.WrkIntervalSec = &s, res.WrkInterval().Seconds()
+		}
+		if err := enc.Encode(out); err != nil {
 			fmt.Fprintf(stderr, "httpload: %v\n", err)
 			return 1
 		}
 	case *bench != "":
-		if err := load.WriteBenchfmt(stdout, *bench, map[string]string{"url": target}, res); err != nil {
+		if err := writeBench(stdout, *bench, target, res, *wrk); err != nil {
 			fmt.Fprintf(stderr, "httpload: %v\n", err)
 			return 1
 		}
 	default:
-		printText(stdout, target, res)
+		printText(stdout, target, res, *wrk)
 	}
 	if *svg != "" {
 		series := []load.PlotSeries{{Name: "latency", Hist: &res.Latency}}
+		if *wrk {
+			series = []load.PlotSeries{
+				{Name: "measured", Hist: &res.Latency},
+				{Name: "as wrk prints it", Hist: res.Latency.WrkCorrected(res.WrkInterval())},
+			}
+		}
 		if res.OpenLoop {
 			series = []load.PlotSeries{
 				{Name: "corrected (from scheduled send)", Hist: &res.Latency},
@@ -199,6 +222,53 @@ func run(stdout, stderr io.Writer, args []string) int {
 		return 1
 	}
 	return 0
+}
+
+// jsonReport is -json's object: the library's summary, and with -wrk the
+// latencies as wrk would print them.
+type jsonReport struct {
+	*load.Summary
+	LatencyWrk     *load.SummaryLatency `json:"latency_wrk_sec,omitempty"`
+	WrkIntervalSec float64              `json:"wrk_interval_sec,omitempty"`
+}
+
+func secondsSummary(h *load.Histogram) load.SummaryLatency {
+	p := h.Summary()
+	return load.SummaryLatency{P50: p.P50.Seconds(), P90: p.P90.Seconds(), P99: p.P99.Seconds(),
+		P999: p.P999.Seconds(), Max: p.Max.Seconds(), Mean: p.Mean.Seconds()}
+}
+
+// wrkUnits are the benchmark units -wrk adds.
+var wrkUnits = []string{"p50-wrk-sec", "p90-wrk-sec", "p99-wrk-sec", "mean-wrk-sec"}
+
+// writeBench writes res as benchmark lines named name; with wrk, its first
+// result (all requests) also carries wrkUnits.
+func writeBench(w io.Writer, name, target string, res *load.Result, wrk bool) error {
+	config := map[string]string{"url": target}
+	if !wrk {
+		return load.WriteBenchfmt(w, name, config, res)
+	}
+	// The units' metadata, then the results with the added values.
+	if err := load.WriteBenchfmt(w, name, config); err != nil {
+		return err
+	}
+	bw := benchfmt.NewWriter(w)
+	for _, u := range wrkUnits {
+		if err := bw.Write(&benchfmt.UnitMetadata{UnitMetadataKey: benchfmt.UnitMetadataKey{Unit: u, Key: "better"}, OrigUnit: u, Value: "lower"}); err != nil {
+			return err
+		}
+	}
+	rs := res.Benchfmt(name, config)
+	p := res.Latency.WrkCorrected(res.WrkInterval()).Summary()
+	for i, d := range []time.Duration{p.P50, p.P90, p.P99, p.Mean} {
+		rs[0].Values = append(rs[0].Values, benchfmt.Value{Value: d.Seconds(), Unit: wrkUnits[i]})
+	}
+	for _, r := range rs {
+		if err := bw.Write(r); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func writeSVG(path string, series []load.PlotSeries) error {
@@ -249,7 +319,7 @@ func isTerminal(w io.Writer) bool {
 	return ok && term.IsTerminal(int(f.Fd()))
 }
 
-func printText(w io.Writer, target string, r *load.Result) {
+func printText(w io.Writer, target string, r *load.Result, wrk bool) {
 	mode := "closed loop"
 	if r.OpenLoop {
 		mode = fmt.Sprintf("open loop at %g req/s", r.Config.Rate)
@@ -269,6 +339,11 @@ func printText(w io.Writer, target string, r *load.Result) {
 		fmt.Fprintf(w, "  missed       %d scheduled requests not sent (max backlog %d)\n", r.Missed, r.MaxBacklog)
 	} else {
 		lat("latency", &r.Latency)
+		if wrk {
+			iv := r.WrkInterval()
+			lat("as wrk", r.Latency.WrkCorrected(iv))
+			fmt.Fprintf(w, "  (as wrk 4 prints them: a sample added every %v below each latency of %v or more)\n", iv, 2*iv)
+		}
 	}
 	if r.Stats.Errors == 0 {
 		fmt.Fprintf(w, "  errors       none\n")
