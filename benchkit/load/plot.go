@@ -18,7 +18,7 @@ type PlotSeries struct {
 // Plot geometry, in SVG user units.
 const (
 	plotW, plotH             = 800, 480
-	plotLeft, plotRight      = 80, 20
+	plotLeft, plotRight      = 80, 32
 	plotTop, plotBottom      = 40, 60
 	plotNines                = 5 // x axis runs to 99.999%
 	plotPoints               = 200
@@ -62,8 +62,10 @@ func WritePercentileSVG(w io.Writer, series []PlotSeries) error {
 		dhi = dlo + plotMinDecadesOfLatency
 	}
 	xOf := func(nines float64) float64 { return plotLeft + pw*nines/plotNines }
+	// Values below the axis' bottom decade (zeros) are drawn on it.
+	bottom := math.Pow(10, dlo)
 	yOf := func(ns float64) float64 {
-		return plotTop + ph*(1-(math.Log10(math.Max(ns, lo))-dlo)/(dhi-dlo))
+		return plotTop + ph*(1-(math.Log10(math.Max(ns, bottom))-dlo)/(dhi-dlo))
 	}
 	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" viewBox="0 0 %d %d">`+"\n", plotW, plotH, plotW, plotH)
 	fmt.Fprintf(&b, `<rect width="%d" height="%d" fill="white"/>`+"\n", plotW, plotH)
