@@ -408,9 +408,19 @@ func TestLoopServerGoneAfterStart(t *testing.T) {
 	if res.Generator.Loops == 0 {
 		t.Fatal("the run did not use the event loops")
 	}
-	ec := res.Errors[ClassConnect]
-	if ec == nil || ec.Count != 10 || len(res.Errors) != 1 {
-		t.Fatalf("errors %v, want 10 of class %q", summarizeErrors(res), ClassConnect)
+	// A loop's first connection can beat the listener's close into the
+	// accept queue: it is established, then reset when the listener
+	// closes. Every later one is refused.
+	ec, rc := res.Errors[ClassConnect], res.Errors[ClassReset]
+	var connects, resets uint64
+	if ec != nil {
+		connects = ec.Count
+	}
+	if rc != nil {
+		resets = rc.Count
+	}
+	if connects+resets != 10 || resets > 2 || len(res.Errors) > 2 || res.Stats.Errors != 10 {
+		t.Fatalf("errors %v, want 10 of class %q, up to 2 (one per connection) of them %q", summarizeErrors(res), ClassConnect, ClassReset)
 	}
 	t.Logf("%q", ec.Samples[0])
 }
