@@ -4,7 +4,11 @@
 # httpload runs an open loop at a fixed rate and reports latency from each
 # request's scheduled send time (corrected) beside latency from its actual
 # send time (uncorrected), then a closed loop, where the stall shows only
-# as a gap in throughput.
+# as a gap in throughput. The closed loop also prints its latencies as wrk
+# would (-wrk): wrk's correction turns each connection's one stalled
+# request into as many samples as the connection would have sent at its
+# usual pace during the stall, and so comes close to the open loop's
+# corrected percentiles.
 #
 #   scripts/httpload-co.sh [SVG]     (SVG: also write the open loop's percentile plot there)
 set -euo pipefail
@@ -36,4 +40,4 @@ start_server
 echo
 echo "== closed loop, 4 connections for 6 s, same stall"
 start_server
-"$bin/httpload" -c 4 -d 6s "$url" || true
+"$bin/httpload" -c 4 -d 6s -wrk "$url" || true
