@@ -6,11 +6,13 @@
 #   scripts/httpload-vs-wrk.sh [PAIRS]      (default 3)
 #
 # Environment: CONNS (default 32), DURATION (default 5s), THREADS (wrk's
-# -t, default 2). Both are closed-loop here: wrk's latency, like httpload's
-# in closed loop, runs from each request's send to its response. Client and
-# server share the machine's CPUs, so the cheaper generator leaves the
-# server more: GNU time measures each generator's CPU time, printed per
-# request. bombardier (a Go generator, built from the Go module proxy at a
+# -t, default 2, or the generators' CPUs with PIN), PIN (set to 1: the
+# server runs on the last CPU, the generators on the others, through
+# taskset and httpload -cpus). Both are closed-loop here: wrk's latency,
+# like httpload's in closed loop, runs from each request's send to its
+# response. Unpinned, client and server share the machine's CPUs, so the
+# cheaper generator leaves the server more: GNU time measures each
+# generator's CPU time, printed per request. bombardier (a Go generator, built from the Go module proxy at a
 # pinned version into a temporary directory) runs as a third column when it
 # can be built. All three send the same request: httpload names itself in
 # a User-Agent header, so the others are given the same header (net/http
@@ -37,7 +39,18 @@ set -euo pipefail
 pairs=${1:-3}
 conns=${CONNS:-32}
 dur=${DURATION:-5s}
-threads=${THREADS:-2}
+ncpu=$(nproc)
+server_on=()
+client_on=()
+hl_cpus=()
+if [[ -n ${PIN:-} ]]; then
+	((ncpu >= 2)) || { echo "httpload-vs-wrk: PIN needs 2 CPUs or more" >&2; exit 1; }
+	command -v taskset >/dev/null || { echo "httpload-vs-wrk: taskset not found (Debian package util-linux)" >&2; exit 1; }
+	server_on=(taskset -c "$((ncpu - 1))")
+	client_on=(taskset -c "0-$((ncpu - 2))")
+	hl_cpus=(-cpus "0-$((ncpu - 2))")
+fi
+threads=${THREADS:-$([[ -n ${PIN:-} ]] && echo $((ncpu - 1)) || echo 2)}
 ua="User-Agent: nativego-httpload"
 here=$(cd "$(dirname "$0")" && pwd)
 bin=$(mktemp -d)
@@ -58,7 +71,7 @@ else
 	echo "(bombardier could not be built; its column is left out)"
 fi
 
-"$bin/loadserver" >"$bin/url" &
+"${server_on[@]}" "$bin/loadserver" >"$bin/url" &
 server=$!
 for _ in $(seq 100); do [[ -s $bin/url ]] && break; sleep 0.05; done
 url=$(head -n 1 "$bin/url")
@@ -69,6 +82,9 @@ secs() { awk '{v=$1; if (v ~ /us$/) {sub(/us$/,"",v); v/=1e6} else if (v ~ /ms$/
 bench() { awk -v u="$2" '/^Benchmark/ {for (i = 2; i <= NF; i++) if ($i == u) print $(i-1)}' "$1"; }
 
 printf "server %s, %d connections, %s per run, wrk -t%d, GOMAXPROCS=%s\n" "$url" "$conns" "$dur" "$threads" "${GOMAXPROCS:-$(nproc)}"
+if [[ -n ${PIN:-} ]]; then
+	printf "pinned: the server on CPU %d, the generators on CPUs 0-%d\n" "$((ncpu - 1))" "$((ncpu - 2))"
+fi
 idle=/sys/devices/system/cpu/cpuidle
 if [[ -r $idle/current_driver ]]; then
 	printf "cpuidle %s, governor %s" "$(cat "$idle/current_driver")" "$(cat "$idle/current_governor" 2>/dev/null || cat "$idle/current_governor_ro" 2>/dev/null || echo -)"
@@ -84,11 +100,11 @@ ratios=()
 # cpu FILE REQUESTS prints user+sys CPU microseconds per request from GNU time's "%U %S".
 cpu() { awk -v n="$2" '{printf "%.1f", ($1 + $2) * 1e6 / n}' "$1"; }
 for i in $(seq "$pairs"); do
-	/usr/bin/time -f "%U %S" -o "$bin/wrk.time" wrk -t"$threads" -c"$conns" -d"$dur" --latency -H "$ua" "$url" >"$bin/wrk.$i"
-	/usr/bin/time -f "%U %S" -o "$bin/hl.time" "$bin/httpload" -c "$conns" -d "$dur" -wrk -bench Load "$url" >"$bin/hl.$i" || true
+	/usr/bin/time -f "%U %S" -o "$bin/wrk.time" "${client_on[@]}" wrk -t"$threads" -c"$conns" -d"$dur" --latency -H "$ua" "$url" >"$bin/wrk.$i"
+	/usr/bin/time -f "%U %S" -o "$bin/hl.time" "$bin/httpload" "${hl_cpus[@]}" -c "$conns" -d "$dur" -wrk -bench Load "$url" >"$bin/hl.$i" || true
 	b_rps=-
 	if [[ -n $bombardier ]]; then
-		b_rps=$("$bombardier" -c "$conns" -d "$dur" -p r -H "$ua" "$url" | awk '$1 == "Reqs/sec" {printf "%.0f", $2}')
+		b_rps=$("${client_on[@]}" "$bombardier" -c "$conns" -d "$dur" -p r -H "$ua" "$url" | awk '$1 == "Reqs/sec" {printf "%.0f", $2}')
 	fi
 	w_rps=$(awk '/^Requests\/sec:/ {print $2}' "$bin/wrk.$i")
 	w_p50=$(awk '$1 == "50%" {print $2}' "$bin/wrk.$i" | secs)
