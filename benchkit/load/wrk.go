@@ -13,21 +13,21 @@ import (
 // L−interval, L−2·interval, … down to the last one above the interval: the
 // requests a connection stuck behind a slow response "would have" sent
 // (stats_correct in wrk's src/stats.c, called from main in src/wrk.c). The
-// added samples raise every percentile and the mean; at the interval
-// Little's law gives (connections / req/s), wrk's mean latency can exceed
-// the time a connection spends per request, which no measured latency can.
-// Whether the correction is sound is disputed (wg/wrk#485). This package
-// reports measured latencies; the functions here exist to compare them
-// with wrk's numbers on equal terms.
+// added samples raise every percentile and the mean: wrk's mean latency can
+// exceed the interval itself, connections / req/s by Little's law, which no
+// measured closed-loop mean can. Whether the correction is sound is
+// disputed (wg/wrk#485). This package reports measured latencies; the
+// functions here exist to compare them with wrk's numbers on equal terms.
 
 // WrkCorrected returns a copy of h with wrk 4's closed-loop correction
 // applied for the given interval: each recorded value L ≥ 2·interval adds
 // one value at each of L−interval, L−2·interval, … that is above interval.
 // A bucket's values are taken to be the largest value it holds (as
 // Percentile reports them) but no more than Max, so a bucket adds up to
-// 0.78% more values than its exact values would, never fewer. The work is at most the
-// number of h's non-empty buckets times the number of buckets below Max,
-// whatever the interval. An interval ≤ 0 returns an unchanged copy.
+// 0.78% more values than its exact values would, never fewer. The work is
+// at most the number of h's non-empty buckets times the number of buckets
+// below Max, whatever the interval. An interval ≤ 0 returns an unchanged
+// copy.
 func (h *Histogram) WrkCorrected(interval time.Duration) *Histogram {
 	c := new(Histogram)
 	c.Merge(h)
@@ -42,10 +42,10 @@ func (h *Histogram) WrkCorrected(interval time.Duration) *Histogram {
 		if kmax < 1 {
 			return true
 		}
-		c.min = min(c.min, v-kmax*iv)
 		// Count them per bucket of c rather than one by one: from the
 		// bucket of the smallest added value up to that of the largest.
 		lo := v - kmax*iv
+		c.min = min(c.min, lo)
 		for lo <= v-iv {
 			o, s := bucket(lo)
 			hi := min(upper(o, s), v-iv)

@@ -65,8 +65,8 @@ func TestWrkCorrectedSmall(t *testing.T) {
 	}
 }
 
-// wrkReference is wrk's correction over exact values in microseconds, as
-// wrk keeps them: one counter per microsecond.
+// wrkReference is wrk's correction over exact values in whole
+// microseconds, wrk's unit.
 func wrkReference(us []int64, interval int64) []int64 {
 	out := slices.Clone(us)
 	for _, v := range us {

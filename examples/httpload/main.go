@@ -177,14 +177,18 @@ func run(stdout, stderr io.Writer, args []string) int {
 	if err != nil {
 		fmt.Fprintf(stderr, "httpload: run cut short: %v\n", err)
 	}
+	// With -wrk, the latencies as wrk would print them.
+	var asWrk *load.Histogram
+	if *wrk {
+		asWrk = res.Latency.WrkCorrected(res.WrkInterval())
+	}
 	switch {
 	case *jsonOut:
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
 		out := jsonReport{Summary: res.Summary()}
-		if *wrk {
-			h := res.Latency.WrkCorrected(res.WrkInterval())
-			s := secondsSummary(h)
+		if asWrk != nil {
+			s := secondsSummary(asWrk)
 			out.LatencyWrk, out.WrkIntervalSec = &s, res.WrkInterval().Seconds()
 		}
 		if err := enc.Encode(out); err != nil {
@@ -192,19 +196,19 @@ func run(stdout, stderr io.Writer, args []string) int {
 			return 1
 		}
 	case *bench != "":
-		if err := writeBench(stdout, *bench, target, res, *wrk); err != nil {
+		if err := writeBench(stdout, *bench, target, res, asWrk); err != nil {
 			fmt.Fprintf(stderr, "httpload: %v\n", err)
 			return 1
 		}
 	default:
-		printText(stdout, target, res, *wrk)
+		printText(stdout, target, res, asWrk)
 	}
 	if *svg != "" {
 		series := []load.PlotSeries{{Name: "latency", Hist: &res.Latency}}
-		if *wrk {
+		if asWrk != nil {
 			series = []load.PlotSeries{
 				{Name: "measured", Hist: &res.Latency},
-				{Name: "as wrk prints it", Hist: res.Latency.WrkCorrected(res.WrkInterval())},
+				{Name: "as wrk prints it", Hist: asWrk},
 			}
 		}
 		if res.OpenLoop {
@@ -241,11 +245,11 @@ func secondsSummary(h *load.Histogram) load.SummaryLatency {
 // wrkUnits are the benchmark units -wrk adds.
 var wrkUnits = []string{"p50-wrk-sec", "p90-wrk-sec", "p99-wrk-sec", "mean-wrk-sec"}
 
-// writeBench writes res as benchmark lines named name; with wrk, its first
-// result (all requests) also carries wrkUnits.
-func writeBench(w io.Writer, name, target string, res *load.Result, wrk bool) error {
+// writeBench writes res as benchmark lines named name; with asWrk, its
+// first result (all requests) also carries wrkUnits.
+func writeBench(w io.Writer, name, target string, res *load.Result, asWrk *load.Histogram) error {
 	config := map[string]string{"url": target}
-	if !wrk {
+	if asWrk == nil {
 		return load.WriteBenchfmt(w, name, config, res)
 	}
 	// The units' metadata, then the results with the added values.
@@ -259,7 +263,7 @@ func writeBench(w io.Writer, name, target string, res *load.Result, wrk bool) er
 		}
 	}
 	rs := res.Benchfmt(name, config)
-	p := res.Latency.WrkCorrected(res.WrkInterval()).Summary()
+	p := asWrk.Summary()
 	for i, d := range []time.Duration{p.P50, p.P90, p.P99, p.Mean} {
 		rs[0].Values = append(rs[0].Values, benchfmt.Value{Value: d.Seconds(), Unit: wrkUnits[i]})
 	}
@@ -319,7 +323,9 @@ func isTerminal(w io.Writer) bool {
 	return ok && term.IsTerminal(int(f.Fd()))
 }
 
-func printText(w io.Writer, target string, r *load.Result, wrk bool) {
+// printText writes r as text; asWrk, when not nil, is r's latency as wrk
+// would print it.
+func printText(w io.Writer, target string, r *load.Result, asWrk *load.Histogram) {
 	mode := "closed loop"
 	if r.OpenLoop {
 		mode = fmt.Sprintf("open loop at %g req/s", r.Config.Rate)
@@ -339,9 +345,9 @@ func printText(w io.Writer, target string, r *load.Result, wrk bool) {
 		fmt.Fprintf(w, "  missed       %d scheduled requests not sent (max backlog %d)\n", r.Missed, r.MaxBacklog)
 	} else {
 		lat("latency", &r.Latency)
-		if wrk {
+		if asWrk != nil {
 			iv := r.WrkInterval()
-			lat("as wrk", r.Latency.WrkCorrected(iv))
+			lat("as wrk", asWrk)
 			fmt.Fprintf(w, "  (as wrk 4 prints them: a sample added every %v below each latency of %v or more)\n", iv, 2*iv)
 		}
 	}
