@@ -5,7 +5,8 @@
 //
 //	httpload [-c 32] [-d 10s] [-n N] [-rate R] [-ramp 5s] [-warmup D]
 //	         [-cpus LIST] [-server-pid PID] [-H 'K: V']... [-m METHOD] [-body FILE]
-//	         [-timeout D] [-http2] [-json | -bench NAME] [-svg FILE] [-wrk] [-allow-remote] URL
+//	         [-timeout D] [-http2] [-json | -bench NAME] [-svg FILE] [-wrk] [-count K]
+//	         [-allow-remote] URL
 //
 // Without -rate it runs a closed loop: -c connections, each sending its
 // next request as soon as the last is answered. With -rate it runs an open
@@ -19,6 +20,11 @@
 // affinity); -server-pid names the server's process, to warn when the two
 // share CPUs. -json prints one JSON object; -bench prints Go benchmark
 // lines for benchstat; -svg writes a latency-by-percentile plot.
+//
+// -count K runs the load K times, one after the other, as go test -count
+// runs a benchmark: -bench then prints K lines, the samples benchstat and
+// benchcompare need; -json prints one object per run; -svg plots one line
+// per run.
 //
 // -wrk, in closed loop, also reports the latencies as wrk 4 would print
 // them: before printing, wrk adds samples for the requests it assumes a
@@ -81,10 +87,11 @@ func run(stdout, stderr io.Writer, args []string) int {
 		bodyFile    = fs.String("body", "", "send this file's contents as the request body")
 		timeout     = fs.Duration("timeout", load.DefaultHTTPTimeout, "per-request timeout")
 		http2       = fs.Bool("http2", false, "use HTTP/2 (over TLS for https://, h2c for http://)")
-		jsonOut     = fs.Bool("json", false, "print one JSON object")
+		jsonOut     = fs.Bool("json", false, "print one JSON object (one per run with -count)")
 		bench       = fs.String("bench", "", "print Go benchmark lines with this benchmark name")
 		svg         = fs.String("svg", "", "write a latency-by-percentile plot (SVG) to this file")
 		wrk         = fs.Bool("wrk", false, "closed loop: also report latency as wrk 4 prints it, with its correction")
+		runs        = fs.Int("count", 1, "run the load this many times, one after the other")
 		allowRemote = fs.Bool("allow-remote", false, "allow targets that are not on this machine's loopback")
 		headers     headerFlag
 	)
@@ -106,6 +113,9 @@ func run(stdout, stderr io.Writer, args []string) int {
 	}
 	if *jsonOut && *bench != "" {
 		return usage("-json and -bench are exclusive")
+	}
+	if *runs < 1 {
+		return usage("-count must be positive")
 	}
 	if *wrk && *rate > 0 {
 		return usage("-wrk applies to the closed loop, where wrk applies its correction")
@@ -165,67 +175,106 @@ func run(stdout, stderr io.Writer, args []string) int {
 		}
 		fmt.Fprintf(stderr, "httpload: %s, %d connections, %s …\n", mode, *conns, target)
 	}
-	res, err := load.Run(ctx, tg, cfg)
-	if err != nil && res == nil {
-		var ce *load.ConfigError
-		if errors.As(err, &ce) {
-			return usage("%v", err)
-		}
-		fmt.Fprintf(stderr, "httpload: %v\n", err)
-		return 1
-	}
-	if err != nil {
-		fmt.Fprintf(stderr, "httpload: run cut short: %v\n", err)
-	}
-	// With -wrk, the latencies as wrk would print them.
-	var asWrk *load.Histogram
-	if *wrk {
-		asWrk = res.Latency.WrkCorrected(res.WrkInterval())
-	}
-	switch {
-	case *jsonOut:
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		out := jsonReport{Summary: res.Summary()}
-		if asWrk != nil {
-			s := secondsSummary(asWrk)
-			out.LatencyWrk, out.WrkIntervalSec = &s, res.WrkInterval().Seconds()
-		}
-		if err := enc.Encode(out); err != nil {
+	status := 0
+	var results []measured
+	for i := range *runs {
+		res, err := load.Run(ctx, tg, cfg)
+		if err != nil && res == nil {
+			var ce *load.ConfigError
+			if errors.As(err, &ce) {
+				return usage("%v", err)
+			}
 			fmt.Fprintf(stderr, "httpload: %v\n", err)
 			return 1
 		}
-	case *bench != "":
-		if err := writeBench(stdout, *bench, target, res, asWrk); err != nil {
+		if err != nil {
+			fmt.Fprintf(stderr, "httpload: run cut short: %v\n", err)
+			status = 1
+		}
+		if res.Stats.Errors > 0 || res.Missed > 0 {
+			status = 1
+		}
+		// With -wrk, the latencies as wrk would print them.
+		var asWrk *load.Histogram
+		if *wrk {
+			asWrk = res.Latency.WrkCorrected(res.WrkInterval())
+		}
+		results = append(results, measured{res, asWrk})
+		switch {
+		case *jsonOut:
+			enc := json.NewEncoder(stdout)
+			enc.SetIndent("", "  ")
+			out := jsonReport{Summary: res.Summary()}
+			if asWrk != nil {
+				s := secondsSummary(asWrk)
+				out.LatencyWrk, out.WrkIntervalSec = &s, res.WrkInterval().Seconds()
+			}
+			if err := enc.Encode(out); err != nil {
+				fmt.Fprintf(stderr, "httpload: %v\n", err)
+				return 1
+			}
+		case *bench != "":
+			// Written once all runs are in, below.
+		default:
+			if *runs > 1 {
+				if i > 0 {
+					fmt.Fprintln(stdout)
+				}
+				fmt.Fprintf(stdout, "run %d of %d: ", i+1, *runs)
+			}
+			printText(stdout, target, res, asWrk)
+		}
+		if ctx.Err() != nil {
+			break // interrupted: report the runs so far
+		}
+	}
+	if *bench != "" {
+		if err := writeBench(stdout, *bench, target, results); err != nil {
 			fmt.Fprintf(stderr, "httpload: %v\n", err)
 			return 1
 		}
-	default:
-		printText(stdout, target, res, asWrk)
 	}
 	if *svg != "" {
-		series := []load.PlotSeries{{Name: "latency", Hist: &res.Latency}}
-		if asWrk != nil {
-			series = []load.PlotSeries{
-				{Name: "measured", Hist: &res.Latency},
-				{Name: "as wrk prints it", Hist: asWrk},
-			}
-		}
-		if res.OpenLoop {
-			series = []load.PlotSeries{
-				{Name: "corrected (from scheduled send)", Hist: &res.Latency},
-				{Name: "uncorrected (from actual send)", Hist: &res.Uncorrected},
-			}
-		}
-		if err := writeSVG(*svg, series); err != nil {
+		if err := writeSVG(*svg, plotSeries(results)); err != nil {
 			fmt.Fprintf(stderr, "httpload: %v\n", err)
 			return 1
 		}
 	}
-	if res.Stats.Errors > 0 || res.Missed > 0 || err != nil {
-		return 1
+	return status
+}
+
+// measured is one run's result and, with -wrk, its latency as wrk would
+// print it.
+type measured struct {
+	*load.Result
+	asWrk *load.Histogram
+}
+
+// plotSeries returns the lines of -svg's plot: for one run its latency,
+// beside its uncorrected latency in open loop or its latency as wrk prints
+// it (-wrk); for several runs, each run's latency.
+func plotSeries(runs []measured) []load.PlotSeries {
+	if len(runs) > 1 {
+		series := make([]load.PlotSeries, len(runs))
+		for i, r := range runs {
+			series[i] = load.PlotSeries{Name: fmt.Sprintf("run %d", i+1), Hist: &r.Latency}
+		}
+		return series
 	}
-	return 0
+	r := runs[0]
+	switch {
+	case r.OpenLoop:
+		return []load.PlotSeries{
+			{Name: "corrected (from scheduled send)", Hist: &r.Latency},
+			{Name: "uncorrected (from actual send)", Hist: &r.Uncorrected},
+		}
+	case r.asWrk != nil:
+		return []load.PlotSeries{
+			{Name: "measured", Hist: &r.Latency},
+			{Name: "as wrk prints it", Hist: r.asWrk},
+		}
+	}
+	return []load.PlotSeries{{Name: "latency", Hist: &r.Latency}}
 }
 
 // jsonReport is -json's object: the library's summary, and with -wrk the
@@ -245,12 +294,16 @@ func secondsSummary(h *load.Histogram) load.SummaryLatency {
 // wrkUnits are the benchmark units -wrk adds.
 var wrkUnits = []string{"p50-wrk-sec", "p90-wrk-sec", "p99-wrk-sec", "mean-wrk-sec"}
 
-// writeBench writes res as benchmark lines named name; with asWrk, its
-// first result (all requests) also carries wrkUnits.
-func writeBench(w io.Writer, name, target string, res *load.Result, asWrk *load.Histogram) error {
+// writeBench writes runs as benchmark lines named name; with -wrk, each
+// run's first result (all requests) also carries wrkUnits.
+func writeBench(w io.Writer, name, target string, runs []measured) error {
 	config := map[string]string{"url": target}
-	if asWrk == nil {
-		return load.WriteBenchfmt(w, name, config, res)
+	if runs[0].asWrk == nil {
+		results := make([]*load.Result, len(runs))
+		for i, r := range runs {
+			results[i] = r.Result
+		}
+		return load.WriteBenchfmt(w, name, config, results...)
 	}
 	// The units' metadata, then the results with the added values.
 	if err := load.WriteBenchfmt(w, name, config); err != nil {
@@ -262,14 +315,16 @@ func writeBench(w io.Writer, name, target string, res *load.Result, asWrk *load.
 			return err
 		}
 	}
-	rs := res.Benchfmt(name, config)
-	p := asWrk.Summary()
-	for i, d := range []time.Duration{p.P50, p.P90, p.P99, p.Mean} {
-		rs[0].Values = append(rs[0].Values, benchfmt.Value{Value: d.Seconds(), Unit: wrkUnits[i]})
-	}
-	for _, r := range rs {
-		if err := bw.Write(r); err != nil {
-			return err
+	for _, r := range runs {
+		rs := r.Benchfmt(name, config)
+		p := r.asWrk.Summary()
+		for i, d := range []time.Duration{p.P50, p.P90, p.P99, p.Mean} {
+			rs[0].Values = append(rs[0].Values, benchfmt.Value{Value: d.Seconds(), Unit: wrkUnits[i]})
+		}
+		for _, b := range rs {
+			if err := bw.Write(b); err != nil {
+				return err
+			}
 		}
 	}
 	return nil

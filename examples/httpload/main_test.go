@@ -4,15 +4,19 @@ import (
 	"bytes"
 	"encoding/json"
 	"flag"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/nativego/nativego/benchkit"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")
@@ -123,6 +127,9 @@ func TestGolden(t *testing.T) {
 		{"closed-wrk-json", []string{"-c", "2", "-n", "200", "-wrk", "-json", srv.URL + "/"}, 0, true, true},
 		{"bench-wrk", []string{"-c", "1", "-n", "20", "-wrk", "-bench", "Hello", srv.URL + "/"}, 0, false, false},
 		{"wrk-open", []string{"-wrk", "-rate", "10", srv.URL}, 2, false, false},
+		{"closed-count", []string{"-c", "2", "-n", "50", "-count", "2", srv.URL + "/"}, 0, false, false},
+		{"bench-count", []string{"-c", "1", "-n", "20", "-count", "3", "-bench", "Hello", srv.URL + "/"}, 0, false, false},
+		{"bad-count", []string{"-count", "0", srv.URL}, 2, false, false},
 		{"remote", []string{"-n", "1", "http://192.0.2.1/"}, 2, false, false},
 		{"bad-header", []string{"-H", "novalue", srv.URL}, 2, false, false},
 		{"bad-cpus", []string{"-cpus", "3-1", srv.URL}, 2, false, false},
@@ -162,4 +169,94 @@ func TestGolden(t *testing.T) {
 			}
 		})
 	}
+}
+
+// -count K with -json prints K objects, each a whole run's, and -svg plots
+// one line per run.
+func TestCountJSONAndSVG(t *testing.T) {
+	var served atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		served.Add(1)
+		w.Write([]byte("hello\n"))
+	}))
+	defer srv.Close()
+	svg := filepath.Join(t.TempDir(), "runs.svg")
+	var stdout, stderr bytes.Buffer
+	if code := run(&stdout, &stderr, []string{"-c", "2", "-n", "50", "-count", "3", "-json", "-svg", svg, srv.URL + "/"}); code != 0 {
+		t.Fatalf("exit %d\n%s", code, stderr.Bytes())
+	}
+	dec := json.NewDecoder(&stdout)
+	var objects int
+	for dec.More() {
+		var v struct{ Requests uint64 }
+		if err := dec.Decode(&v); err != nil {
+			t.Fatal(err)
+		}
+		if v.Requests != 50 {
+			t.Errorf("run %d: %d requests, want 50", objects+1, v.Requests)
+		}
+		objects++
+	}
+	if objects != 3 {
+		t.Errorf("%d JSON objects, want 3", objects)
+	}
+	// Each run's 50 measured requests reached the server (no warmup here),
+	// plus at most one probe connection per run, which sends nothing.
+	if got := served.Load(); got != 150 {
+		t.Errorf("the server answered %d requests, want 150", got)
+	}
+	b, err := os.ReadFile(svg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(string(b), "<polyline"); n != 3 {
+		t.Errorf("the plot has %d lines, want one per run (3)", n)
+	}
+	for _, name := range []string{"run 1", "run 2", "run 3"} {
+		if !strings.Contains(string(b), ">"+name+"<") {
+			t.Errorf("the plot's legend lacks %q", name)
+		}
+	}
+}
+
+// -bench with -count gives benchcompare (and benchstat) the samples it
+// compares: two files of six runs each make a req/s comparison of 6 against
+// 6, with a confidence interval for each.
+func TestCountFeedsComparison(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("hello\n")) }))
+	defer srv.Close()
+	dir := t.TempDir()
+	var files []string
+	for _, name := range []string{"old", "new"} {
+		var stdout, stderr bytes.Buffer
+		if code := run(&stdout, &stderr, []string{"-c", "2", "-n", "100", "-count", "6", "-bench", "Load", srv.URL + "/"}); code != 0 {
+			t.Fatalf("exit %d\n%s", code, stderr.Bytes())
+		}
+		f := filepath.Join(dir, name+".txt")
+		if err := os.WriteFile(f, stdout.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		files = append(files, f)
+	}
+	rep, err := benchkit.CompareFiles(benchkit.CompareOptions{}, files...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tb := range rep.Tables {
+		if tb.Unit != "req/s" {
+			continue
+		}
+		if len(tb.Columns) != 2 || len(tb.Rows) != 1 || len(tb.Rows[0].Cells) != 2 {
+			t.Fatalf("req/s table: %d columns, %d rows, want 2 and 1", len(tb.Columns), len(tb.Rows))
+		}
+		c := tb.Rows[0].Cells[1]
+		if c == nil || c.Vs == nil || c.Vs.N1 != 6 || c.Vs.N2 != 6 {
+			t.Fatalf("req/s: the new column is not compared 6 against 6: %+v", c)
+		}
+		if math.IsInf(c.Lo, 0) || math.IsInf(c.Hi, 0) {
+			t.Errorf("req/s: no confidence interval from 6 samples (%v, %v)", c.Lo, c.Hi)
+		}
+		return
+	}
+	t.Fatalf("no req/s table in the comparison")
 }
