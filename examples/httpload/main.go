@@ -185,7 +185,11 @@ func run(stdout, stderr io.Writer, args []string) int {
 				return usage("%v", err)
 			}
 			fmt.Fprintf(stderr, "httpload: %v\n", err)
-			return 1
+			if len(results) == 0 {
+				return 1
+			}
+			status = 1
+			break // report the runs done
 		}
 		if err != nil {
 			fmt.Fprintf(stderr, "httpload: run cut short: %v\n", err)
