@@ -130,6 +130,7 @@ type evLoop struct {
 	timeout  int64 // per request, in nanoseconds
 	sweep    int64 // when deadlines are next checked (run time)
 	yield    int64 // when the loop next passes through the scheduler (run time)
+	spin     spinner
 }
 
 func newEvLoop(ctx context.Context, t *rawHTTP, addr net.Addr, family int, sa unix.Sockaddr, n int) (*evLoop, error) {
@@ -148,6 +149,7 @@ func newEvLoop(ctx context.Context, t *rawHTTP, addr net.Addr, family int, sa un
 		conns:   make([]evConn, n),
 		events:  make([]unix.EpollEvent, min(n+1, 256)),
 		timeout: int64(t.timeout),
+		spin:    newSpinner(),
 	}
 	buf := make([]byte, n*readBufferSize)
 	for i := range l.conns {
@@ -227,7 +229,7 @@ func (l *evLoop) run(r *run, w *worker) {
 			wait = int(max(l.sweep-r.now(), 0)/1e6) + 1
 		}
 		t := r.now()
-		n, err := unix.EpollWait(l.epfd, l.events, wait)
+		n, err := l.poll(wait)
 		waited += r.now() - t
 		if err == unix.EINTR {
 			continue
@@ -260,6 +262,29 @@ func (l *evLoop) run(r *run, w *worker) {
 			l.yield = now + yieldInterval
 		}
 	}
+}
+
+// poll returns the events ready within timeout milliseconds. Before it
+// blocks it polls for a while (spinner), since under load the next
+// response is usually a few microseconds away.
+func (l *evLoop) poll(timeout int) (int, error) {
+	if timeout == 0 {
+		return unix.EpollWait(l.epfd, l.events, 0)
+	}
+	if d := l.spin.window(); d > 0 {
+		for t0 := l.r.now(); ; {
+			n, err := unix.EpollWait(l.epfd, l.events, 0)
+			if n != 0 || err != nil {
+				l.spin.caught()
+				return n, err
+			}
+			if l.r.now()-t0 >= d {
+				break
+			}
+		}
+		l.spin.missed()
+	}
+	return unix.EpollWait(l.epfd, l.events, timeout)
 }
 
 func (l *evLoop) wake() {
