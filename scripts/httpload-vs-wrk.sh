@@ -6,9 +6,10 @@
 #   scripts/httpload-vs-wrk.sh [PAIRS]      (default 3)
 #
 # Environment: CONNS (default 32), DURATION (default 5s), THREADS (wrk's
-# -t, default 2, or the generators' CPUs with PIN), PIN (set to 1: the
-# server runs on the last CPU, the generators on the others, through
-# taskset and httpload -cpus). Both are closed-loop here: wrk's latency,
+# -t; by default as many as httpload runs event loops, one fewer than its
+# CPUs and at least one, so that as many threads drive the connections),
+# PIN (set to 1: the server runs on the last CPU, the generators on the
+# others, through taskset and httpload -cpus). Both are closed-loop here: wrk's latency,
 # like httpload's in closed loop, runs from each request's send to its
 # response. Unpinned, client and server share the machine's CPUs, so the
 # cheaper generator leaves the server more: GNU time measures each
@@ -25,14 +26,18 @@
 # closed loop's mean latency can be (Little's law). httpload -wrk applies
 # the same correction to its own measurements: those are the numbers to
 # hold against wrk's (target: within 10%). httpload's measured percentiles
-# are printed beside them.
+# are printed beside them. A generator's own threads compete with the
+# server for the CPUs, so its thread count changes the tail it measures:
+# wrk -t2 against httpload's one loop on 2 CPUs gives a p99 a third higher
+# than wrk -t1's.
 #
 # In a virtual machine, waking an idle virtual CPU can cost a VM exit, and
-# a generator that sleeps less often (wrk's loop does more per request)
-# loses less to it. The script prints the guest's cpuidle settings: on a
-# 2-vCPU guest, server and generator pinned to a CPU each, httpload made
-# 0.94x wrk -t1's rate without guest halt polling (guest_halt_poll_ns 0)
-# and 1.05x with it (200 µs).
+# a generator that sleeps less often loses less to it (httpload's loops
+# poll briefly before they block, benchkit/load/spin.go). The script
+# prints the guest's cpuidle settings: before the loops polled, on a
+# 2-vCPU guest with server and generator pinned to a CPU each, httpload
+# made 0.94x wrk -t1's rate without guest halt polling (guest_halt_poll_ns
+# 0) and 1.05x with it (200 µs).
 # It exits 1 if httpload's mean rate is below 0.9x wrk's.
 set -euo pipefail
 
@@ -50,7 +55,8 @@ if [[ -n ${PIN:-} ]]; then
 	client_on=(taskset -c "0-$((ncpu - 2))")
 	hl_cpus=(-cpus "0-$((ncpu - 2))")
 fi
-threads=${THREADS:-$([[ -n ${PIN:-} ]] && echo $((ncpu - 1)) || echo 2)}
+gen_cpus=$([[ -n ${PIN:-} ]] && echo $((ncpu - 1)) || echo "$ncpu")
+threads=${THREADS:-$((gen_cpus > 1 ? gen_cpus - 1 : 1))}
 ua="User-Agent: nativego-httpload"
 here=$(cd "$(dirname "$0")" && pwd)
 bin=$(mktemp -d)
