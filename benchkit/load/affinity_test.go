@@ -183,7 +183,7 @@ func TestSelfCheckReport(t *testing.T) {
 	s.sched0 = schedSample{counts: []uint64{0, 0, 0, 0}, buckets: buckets}
 	s.sched1 = schedSample{counts: []uint64{50, 40, 8, 2}, buckets: buckets}
 	cfg, _ := Config{ServerPID: os.Getpid()}.withDefaults()
-	g := s.report(cfg)
+	g := s.report(cfg, 0)
 	if g.CPU != 1900*time.Millisecond || !g.Saturated || runtime.GOMAXPROCS(0) <= 2 && !strings.Contains(strings.Join(g.Warnings, ""), "of its") {
 		t.Errorf("cpu %v saturated %v, want 1.9s and true", g.CPU, g.Saturated)
 	}
@@ -196,5 +196,29 @@ func TestSelfCheckReport(t *testing.T) {
 	}
 	if runtime.GOOS == "linux" && !strings.Contains(joined, "shares CPUs") {
 		t.Errorf("no shared-CPU warning in %q", joined)
+	}
+}
+
+// The event loops' polling counts in the CPU time reported but not in the
+// check for a CPU-bound generator: a generator at 95% of its CPUs, a fifth
+// of them polling, is not saturated; without the polling it would be.
+func TestSelfCheckPolling(t *testing.T) {
+	procs := time.Duration(runtime.GOMAXPROCS(0))
+	s := selfCheck{cpu0: time.Second, cpu1: time.Second + procs*950*time.Millisecond}
+	s.wall0 = time.Unix(100, 0)
+	s.wall1 = s.wall0.Add(time.Second)
+	buckets := []float64{0, 1e-6, 1e-3}
+	s.sched0 = schedSample{counts: []uint64{0, 0}, buckets: buckets}
+	s.sched1 = schedSample{counts: []uint64{100, 0}, buckets: buckets}
+	cfg, _ := Config{}.withDefaults()
+	for _, tt := range []struct {
+		polled    time.Duration
+		saturated bool
+	}{{0, true}, {procs * 200 * time.Millisecond, false}} {
+		g := s.report(cfg, tt.polled)
+		if g.Saturated != tt.saturated || g.Polled != tt.polled || g.CPU != procs*950*time.Millisecond {
+			t.Errorf("polled %v: saturated %v, Polled %v, CPU %v; want %v, %v, %v (warnings %q)",
+				tt.polled, g.Saturated, g.Polled, g.CPU, tt.saturated, tt.polled, procs*950*time.Millisecond, g.Warnings)
+		}
 	}
 }

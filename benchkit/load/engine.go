@@ -271,7 +271,11 @@ func Run(ctx context.Context, target Target, cfg Config) (*Result, error) {
 	graceTimer.Stop()
 
 	res := r.result(workers, stopAt)
-	res.Generator = self.report(cfg)
+	var polled time.Duration
+	for _, w := range workers {
+		polled += w.loopPolled
+	}
+	res.Generator = self.report(cfg, polled)
 	res.Generator.addLoops(workers)
 	return res, ctx.Err()
 }
@@ -299,8 +303,9 @@ type worker struct {
 	warmup    uint64
 	lastDone  int64 // when the last measured request finished
 	// An event loop's time working (not waiting for events) and in all,
-	// from its start to its end.
-	loopBusy, loopSpan time.Duration
+	// from its start to its end, and the part of its waiting it spent
+	// polling for events rather than blocked (spin.go).
+	loopBusy, loopSpan, loopPolled time.Duration
 }
 
 func newWorker() *worker {

@@ -131,6 +131,7 @@ type evLoop struct {
 	sweep    int64 // when deadlines are next checked (run time)
 	yield    int64 // when the loop next passes through the scheduler (run time)
 	spin     spinner
+	polled   int64 // nanoseconds spent polling before blocking
 }
 
 func newEvLoop(ctx context.Context, t *rawHTTP, addr net.Addr, family int, sa unix.Sockaddr, n int) (*evLoop, error) {
@@ -207,6 +208,7 @@ func (l *evLoop) run(r *run, w *worker) {
 	defer func() {
 		w.loopSpan = time.Duration(r.now() - began)
 		w.loopBusy = max(w.loopSpan-time.Duration(waited), 0)
+		w.loopPolled = time.Duration(l.polled)
 	}()
 	l.sweep = began + l.sweepInterval()
 	l.yield = began + yieldInterval
@@ -272,13 +274,17 @@ func (l *evLoop) poll(timeout int) (int, error) {
 		return unix.EpollWait(l.epfd, l.events, 0)
 	}
 	if d := l.spin.window(); d > 0 {
-		for t0 := l.r.now(); ; {
+		t0 := l.r.now()
+		for {
 			n, err := unix.EpollWait(l.epfd, l.events, 0)
+			now := l.r.now()
 			if n != 0 || err != nil {
 				l.spin.caught()
+				l.polled += now - t0
 				return n, err
 			}
-			if l.r.now()-t0 >= d {
+			if now-t0 >= d {
+				l.polled += now - t0
 				break
 			}
 		}

@@ -50,6 +50,7 @@ type SummaryGenerator struct {
 	Saturated          bool     `json:"saturated"`
 	EventLoops         int      `json:"event_loops,omitempty"`
 	LoopBusy           float64  `json:"loop_busy,omitempty"`
+	PollSec            float64  `json:"poll_sec"`
 	Warnings           []string `json:"warnings,omitempty"`
 }
 
@@ -125,6 +126,7 @@ func (r *Result) Summary() *Summary {
 		Saturated:          g.Saturated,
 		EventLoops:         g.Loops,
 		LoopBusy:           g.LoopBusy,
+		PollSec:            g.Polled.Seconds(),
 		Warnings:           g.Warnings,
 	}
 	return out

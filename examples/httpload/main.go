@@ -441,7 +441,7 @@ func printText(w io.Writer, target string, r *load.Result, asWrk *load.Histogram
 	fmt.Fprintf(w, "  generator    cpu %v (%.0f%% of %d CPUs), scheduler latency p99 %v",
 		g.CPU.Round(time.Millisecond), 100*g.Utilization, g.CPUs, g.SchedLatencyP99)
 	if g.Loops > 0 {
-		fmt.Fprintf(w, ", event loops %d (busiest %.0f%%)", g.Loops, 100*g.LoopBusy)
+		fmt.Fprintf(w, ", event loops %d (busiest %.0f%%, polling %v)", g.Loops, 100*g.LoopBusy, g.Polled.Round(time.Millisecond))
 	}
 	fmt.Fprintln(w)
 	for _, warn := range g.Warnings {
