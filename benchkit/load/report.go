@@ -60,7 +60,9 @@ type SummaryTimeline struct {
 	Counts      []uint64 `json:"counts"`
 }
 
-func latencySummary(h *Histogram) SummaryLatency {
+// LatencySummary returns h's summary in seconds, as the JSON output
+// carries it.
+func LatencySummary(h *Histogram) SummaryLatency {
 	p := h.Summary()
 	return SummaryLatency{p.P50.Seconds(), p.P90.Seconds(), p.P99.Seconds(), p.P999.Seconds(), p.Max.Seconds(), p.Mean.Seconds()}
 }
@@ -70,17 +72,17 @@ func statsSummary(s *Stats, open bool, dur float64) *Summary {
 		Requests:    s.Requests,
 		Bytes:       s.Bytes,
 		DurationSec: dur,
-		Latency:     latencySummary(&s.Latency),
+		Latency:     LatencySummary(&s.Latency),
 	}
 	if dur > 0 {
 		out.RequestsPerSec = float64(s.Requests) / dur
 	}
 	if open {
-		u := latencySummary(&s.Uncorrected)
+		u := LatencySummary(&s.Uncorrected)
 		out.LatencyUncorrected = &u
 	}
 	if s.Errors > 0 {
-		e := latencySummary(&s.ErrorLatency)
+		e := LatencySummary(&s.ErrorLatency)
 		out.ErrorLatency = &e
 	}
 	return out
@@ -93,7 +95,7 @@ func (r *Result) Summary() *Summary {
 	if r.OpenLoop {
 		m := r.Missed
 		out.Missed = &m
-		d := latencySummary(&r.SendDelay)
+		d := LatencySummary(&r.SendDelay)
 		out.SendDelay = &d
 	}
 	out.Errors = map[Class]uint64{}

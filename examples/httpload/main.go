@@ -210,7 +210,7 @@ func run(stdout, stderr io.Writer, args []string) int {
 			enc.SetIndent("", "  ")
 			out := jsonReport{Summary: res.Summary()}
 			if asWrk != nil {
-				s := secondsSummary(asWrk)
+				s := load.LatencySummary(asWrk)
 				out.LatencyWrk, out.WrkIntervalSec = &s, res.WrkInterval().Seconds()
 			}
 			if err := enc.Encode(out); err != nil {
@@ -287,12 +287,6 @@ type jsonReport struct {
 	*load.Summary
 	LatencyWrk     *load.SummaryLatency `json:"latency_wrk_sec,omitempty"`
 	WrkIntervalSec float64              `json:"wrk_interval_sec,omitempty"`
-}
-
-func secondsSummary(h *load.Histogram) load.SummaryLatency {
-	p := h.Summary()
-	return load.SummaryLatency{P50: p.P50.Seconds(), P90: p.P90.Seconds(), P99: p.P99.Seconds(),
-		P999: p.P999.Seconds(), Max: p.Max.Seconds(), Mean: p.Mean.Seconds()}
 }
 
 // wrkUnits are the benchmark units -wrk adds.
